@@ -1,0 +1,122 @@
+//! The command line: `skillboard [serve]`, `skillboard migrate`.
+
+use std::net::SocketAddr;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::Settings;
+use crate::startup::Application;
+use crate::store::DatabaseTarget;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "skillboard",
+    version,
+    about = "Scoring server for vocational skills competitions"
+)]
+pub struct Cli {
+    /// Database to use: sqlite://PATH (the file is created if missing) or
+    /// postgres://USER:PASSWORD@HOST:PORT/DATABASE.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://skillboard.db",
+        global = true
+    )]
+    pub database_url: String,
+
+    /// Log one JSON object per line instead of human-readable lines.
+    #[arg(long, env = "SKILLBOARD_LOG_JSON", global = true)]
+    pub log_json: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (the default when no command is given).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit (the server also applies them at start).
+    Migrate,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on; 0.0.0.0:8080 to accept other machines.
+    #[arg(long, env = "SKILLBOARD_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+
+    /// Trade durability for speed on SQLite: synchronous=NORMAL instead of FULL. The last
+    /// commits before a power cut (not a process crash) may be lost.
+    #[arg(long, env = "SKILLBOARD_SQLITE_FAST")]
+    pub sqlite_fast: bool,
+
+    /// Database connections in the pool.
+    #[arg(long, env = "SKILLBOARD_POOL_SIZE", default_value_t = 16)]
+    pub pool_size: u32,
+
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "SKILLBOARD_WORKERS")]
+    pub workers: Option<usize>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Database(#[from] crate::store::UnsupportedDatabaseUrl),
+    #[error(transparent)]
+    Startup(#[from] crate::startup::StartupError),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error("the server stopped with an error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    crate::telemetry::init(cli.log_json);
+    let database: DatabaseTarget = cli.database_url.parse()?;
+    match cli.command {
+        None => serve(database, ServeArgs::parse_defaults()),
+        Some(Command::Serve(args)) => serve(database, args),
+        Some(Command::Migrate) => {
+            let applied = crate::store::migrate(&database)?;
+            println!("{database}: {applied} migration(s) applied");
+            Ok(())
+        }
+    }
+}
+
+impl ServeArgs {
+    /// The serve options as their defaults and environment variables give them, for a bare
+    /// `skillboard` with no command.
+    fn parse_defaults() -> ServeArgs {
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            serve: ServeArgs,
+        }
+        Only::parse_from(["skillboard"]).serve
+    }
+}
+
+fn serve(database: DatabaseTarget, args: ServeArgs) -> Result<(), CliError> {
+    let mut settings = Settings::new(args.bind, database);
+    settings.pool_size = args.pool_size;
+    settings.sqlite_synchronous_full = !args.sqlite_fast;
+    settings.workers = args.workers;
+    actix_web::rt::System::new().block_on(async move {
+        let application = Application::build(settings.clone())?;
+        let host = match settings.bind.ip() {
+            ip if ip.is_unspecified() => "localhost".to_owned(),
+            std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+            ip => ip.to_string(),
+        };
+        let url = format!("http://{host}:{}/", application.port());
+        tracing::info!(database = %settings.database, %url, "Skillboard is ready");
+        println!("Skillboard is running on {}. Open {url}", settings.database);
+        application.run_until_stopped().await?;
+        tracing::info!("Skillboard stopped");
+        Ok(())
+    })
+}

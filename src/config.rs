@@ -1,0 +1,33 @@
+//! One `Settings` struct, filled from command-line flags and environment variables by `cli`.
+
+use std::net::SocketAddr;
+
+use crate::store::DatabaseTarget;
+
+/// Everything the server needs to start.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Address to listen on; port 0 picks a free port (the tests do this).
+    pub bind: SocketAddr,
+    pub database: DatabaseTarget,
+    /// Connections kept in the pool.
+    pub pool_size: u32,
+    /// SQLite durability: `true` (the default) fsyncs every commit so an acknowledged write
+    /// survives a power cut.
+    pub sqlite_synchronous_full: bool,
+    /// HTTP worker threads; `None` lets actix choose (one per core).
+    pub workers: Option<usize>,
+}
+
+impl Settings {
+    /// Settings for a server on the given database with defaults for everything else.
+    pub fn new(bind: SocketAddr, database: DatabaseTarget) -> Self {
+        Self {
+            bind,
+            database,
+            pool_size: 16,
+            sqlite_synchronous_full: true,
+            workers: None,
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! Skillboard: a scoring server for vocational skills competitions.
+//!
+//! The binary (`src/main.rs`) only parses the command line; everything else lives here so the
+//! integration tests can build the very same server through [`startup::Application`].
+
+pub mod api;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod startup;
+pub mod store;
+pub mod telemetry;
+pub mod web;

@@ -1,0 +1,137 @@
+//! Builds the whole server from `Settings`. `main` and the integration tests both go through
+//! [`Application::build`], so the tests exercise exactly what runs in production.
+
+use std::net::TcpListener;
+
+use actix_web::dev::{Server, ServiceResponse};
+use actix_web::http::{header, StatusCode};
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
+use actix_web::{web, App, HttpServer};
+use tracing_actix_web::TracingLogger;
+
+use crate::config::Settings;
+use crate::error::{extractors, ApiError, PROBLEM_JSON};
+use crate::store::Db;
+
+/// A bound, not yet running server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    db: Db,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+impl Application {
+    /// Opens and migrates the database, then binds the listener. Binding port 0 picks a free
+    /// port, which [`Application::port`] reports.
+    pub fn build(settings: Settings) -> Result<Application, StartupError> {
+        let db = Db::open(
+            &settings.database,
+            settings.pool_size,
+            settings.sqlite_synchronous_full,
+        )?;
+        let listener = TcpListener::bind(settings.bind).map_err(|source| StartupError::Bind {
+            addr: settings.bind,
+            source,
+        })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| StartupError::Bind {
+                addr: settings.bind,
+                source,
+            })?
+            .port();
+        let server =
+            serve(listener, db.clone(), settings.workers).map_err(|source| StartupError::Bind {
+                addr: settings.bind,
+                source,
+            })?;
+        Ok(Application { port, server, db })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// Serves until SIGINT or SIGTERM; requests in flight are allowed to finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn serve(listener: TcpListener, db: Db, workers: Option<usize>) -> std::io::Result<Server> {
+    let db = web::Data::new(db);
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
+            .wrap(TracingLogger::default())
+            .app_data(db.clone())
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(extractors::MAX_JSON_BYTES)
+                    .error_handler(extractors::json_error),
+            )
+            .app_data(web::PathConfig::default().error_handler(extractors::path_error))
+            .app_data(web::QueryConfig::default().error_handler(extractors::query_error))
+            .configure(crate::api::configure_operational)
+            .service(web::scope("/api/v1").configure(crate::api::configure_v1))
+            .configure(crate::web::configure)
+            .default_service(web::to(extractors::not_found))
+    })
+    .listen(listener)?
+    .shutdown_timeout(30);
+    if let Some(workers) = workers {
+        server = server.workers(workers);
+    }
+    Ok(server.run())
+}
+
+/// Gives every error response without a problem body (actix's own 405s, for instance) one, so
+/// clients never see an empty body or an HTML page.
+fn problem_for_bare_errors<B>(
+    response: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes() == PROBLEM_JSON.as_bytes());
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(
+            response.map_into_left_body(),
+        ));
+    }
+    let status = response.status();
+    let error = match status {
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::new(
+            status,
+            "route.method_not_allowed",
+            format!("{} is not allowed here.", response.request().method()),
+        ),
+        StatusCode::NOT_FOUND => ApiError::not_found("route.not_found", "There is nothing here."),
+        s if s.is_server_error() => ApiError::internal(format!("bare {s} response")),
+        s => ApiError::new(
+            s,
+            "request.rejected",
+            s.canonical_reason().unwrap_or("The request was rejected."),
+        ),
+    };
+    let (request, _) = response.into_parts();
+    let response = ServiceResponse::new(request, actix_web::ResponseError::error_response(&error));
+    Ok(ErrorHandlerResponse::Response(
+        response.map_into_right_body(),
+    ))
+}

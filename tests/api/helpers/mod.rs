@@ -1,0 +1,177 @@
+//! Starts the real server in-process on a database of its own, the way production does.
+
+// Each test file uses a different subset of these helpers.
+#![allow(dead_code)]
+
+pub mod proxy;
+
+use std::net::SocketAddr;
+
+use diesel::connection::SimpleConnection;
+use diesel::Connection;
+use skillboard::config::Settings;
+use skillboard::startup::Application;
+use skillboard::store::{DatabaseTarget, Db};
+
+/// Which database a test runs on.
+#[derive(Debug, Clone)]
+pub enum TestBackend {
+    Sqlite,
+    Postgres { base_url: String },
+}
+
+impl TestBackend {
+    /// The PostgreSQL leg, if `SKILLBOARD_TEST_POSTGRES_URL` names a server. CI also sets
+    /// `SKILLBOARD_REQUIRE_POSTGRES=1`, which turns a missing URL into a failure instead of a skip.
+    pub fn postgres() -> Option<TestBackend> {
+        match std::env::var("SKILLBOARD_TEST_POSTGRES_URL") {
+            Ok(base_url) if !base_url.is_empty() => Some(TestBackend::Postgres { base_url }),
+            _ => {
+                if std::env::var("SKILLBOARD_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
+                    panic!(
+                        "SKILLBOARD_REQUIRE_POSTGRES=1 but SKILLBOARD_TEST_POSTGRES_URL is not set"
+                    );
+                }
+                eprintln!(
+                    "\n*** SKIPPED on PostgreSQL: set SKILLBOARD_TEST_POSTGRES_URL to run this test there ***\n"
+                );
+                None
+            }
+        }
+    }
+}
+
+/// A database of the test's own: a temporary SQLite file, or a fresh PostgreSQL schema.
+pub struct TestDatabase {
+    pub target: DatabaseTarget,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDatabase {
+    pub fn create(backend: &TestBackend) -> TestDatabase {
+        match backend {
+            TestBackend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let path = dir.path().join("skillboard.db");
+                TestDatabase {
+                    target: DatabaseTarget::Sqlite { path },
+                    _dir: Some(dir),
+                }
+            }
+            TestBackend::Postgres { base_url } => {
+                let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = diesel::PgConnection::establish(base_url)
+                    .expect("connect to SKILLBOARD_TEST_POSTGRES_URL");
+                conn.batch_execute(&format!("CREATE SCHEMA {schema}"))
+                    .expect("create test schema");
+                let separator = if base_url.contains('?') { '&' } else { '?' };
+                let url = format!("{base_url}{separator}options=-csearch_path%3D{schema}");
+                TestDatabase {
+                    target: DatabaseTarget::Postgres { url },
+                    _dir: None,
+                }
+            }
+        }
+    }
+}
+
+/// A running server and a client for it.
+pub struct TestApp {
+    pub address: String,
+    pub port: u16,
+    pub client: reqwest::Client,
+    pub db: Db,
+    pub database: TestDatabase,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+}
+
+pub async fn spawn_app(backend: &TestBackend) -> TestApp {
+    let database = TestDatabase::create(backend);
+    spawn_app_on(database, |_| {}).await
+}
+
+/// Starts a server on `database`, letting the test adjust the settings first.
+pub async fn spawn_app_on(database: TestDatabase, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let bind: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let mut settings = Settings::new(bind, database.target.clone());
+    settings.workers = Some(2);
+    settings.pool_size = 4;
+    adjust(&mut settings);
+    let application = Application::build(settings).expect("the server starts");
+    let port = application.port();
+    let db = application.db().clone();
+    actix_web::rt::spawn(application.run_until_stopped());
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        client: reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .unwrap(),
+        db,
+        database,
+    }
+}
+
+/// Reads a problem+json response, checking the media type and the members every problem has.
+pub async fn problem(response: reqwest::Response) -> (u16, serde_json::Value) {
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    assert_eq!(content_type, "application/problem+json", "status {status}");
+    let body: serde_json::Value = response.json().await.expect("problem body is JSON");
+    assert_eq!(body["status"], status, "{body}");
+    assert!(body["code"].is_string(), "{body}");
+    assert!(body["detail"].is_string(), "{body}");
+    (status, body)
+}
+
+/// Generates one test per backend for each named `async fn name(backend: TestBackend)`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    super::$name($crate::helpers::TestBackend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    if let Some(backend) = $crate::helpers::TestBackend::postgres() {
+                        super::$name(backend).await
+                    }
+                }
+            )*
+        }
+    };
+}
