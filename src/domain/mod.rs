@@ -1,0 +1,5 @@
+//! Pure domain rules: no HTTP, no SQL, no I/O.
+pub mod aggregation;
+mod fixed_point;
+pub mod marks;
+pub mod scheme;
