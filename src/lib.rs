@@ -7,6 +7,7 @@ pub mod api;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod sheets;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
