@@ -3,7 +3,7 @@
 //!
 //! | file | job |
 //! | --- | --- |
-//! | `table.rs` | [`read_table`]: CSV or XLSX bytes to a [`Table`] of trimmed strings, with limits |
+//! | `table.rs` | [`read_table`]: CSV or XLSX bytes to a [`Table`] of trimmed cells, in limits |
 //! | `decode.rs` | text encodings: UTF-8 (BOM or not), GB18030/GBK, UTF-16 |
 //! | `csv_input.rs`, `xlsx_input.rs` | the two readers behind [`read_table`] |
 //! | `columns.rs` | finding columns by Chinese or English header names |
@@ -15,13 +15,20 @@
 //! | `export.rs` | [`csv_with_bom`] and [`XlsxBook`]: safe CSV and XLSX writers |
 //! | `text.rs` | whitespace and full-width clean-ups |
 
+mod columns;
 mod csv_input;
 mod decode;
 mod formula;
+mod registration;
+mod resident_id;
 mod table;
+mod text;
 mod xlsx_input;
 
 pub use formula::neutralise_formula;
+pub use registration::{
+    parse_registration, team_key, ContestantDraft, RegistrationRules, TeamDraft,
+};
 pub use table::{
     read_table, Table, TableError, TableRow, MAX_CELL_CHARS, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS,
 };

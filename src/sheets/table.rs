@@ -36,7 +36,10 @@ pub struct TableRow {
 pub enum TableError {
     #[error("The file is empty.")]
     Empty,
-    #[error("The file is too large: at most {MAX_FILE_BYTES} bytes and {MAX_TOTAL_CHARS} characters of cell text.")]
+    #[error(
+        "The file is too large: at most {MAX_FILE_BYTES} bytes and {MAX_TOTAL_CHARS} \
+         characters of cell text."
+    )]
     TooLarge,
     #[error("The file is neither UTF-8 nor GB18030/GBK text; save it as CSV UTF-8 or XLSX.")]
     BadEncoding,
@@ -50,7 +53,10 @@ pub enum TableError {
     TooManyColumns { line: usize },
     #[error("Line {line}, column {column}: a cell holds more than {MAX_CELL_CHARS} characters.")]
     CellTooLong { line: usize, column: usize },
-    #[error("Line {line}, column {column}: the number has more digits than Excel keeps; format the column as text and type it again.")]
+    #[error(
+        "Line {line}, column {column}: the number has more digits than Excel keeps; format \
+         the column as text and type it again."
+    )]
     ImpreciseNumber { line: usize, column: usize },
     #[error("Line {line}, column {column}: the cell shows the error {value}.")]
     CellError {
