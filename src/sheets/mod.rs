@@ -18,6 +18,7 @@
 mod columns;
 mod csv_input;
 mod decode;
+mod export;
 mod formula;
 mod registration;
 mod resident_id;
@@ -25,6 +26,7 @@ mod table;
 mod text;
 mod xlsx_input;
 
+pub use export::{csv_with_bom, Cell, ExportError, XlsxBook};
 pub use formula::neutralise_formula;
 pub use registration::{
     parse_registration, team_key, ContestantDraft, RegistrationRules, TeamDraft,
