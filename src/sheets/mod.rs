@@ -20,8 +20,10 @@ mod csv_input;
 mod decode;
 mod export;
 mod formula;
+mod marks;
 mod registration;
 mod resident_id;
+mod scheme;
 mod table;
 mod text;
 mod xlsx_input;
@@ -31,6 +33,7 @@ pub use formula::neutralise_formula;
 pub use registration::{
     parse_registration, team_key, ContestantDraft, RegistrationRules, TeamDraft,
 };
+pub use scheme::{parse_scheme_table, write_scheme_xlsx, SchemeRow};
 pub use table::{
     read_table, Table, TableError, TableRow, MAX_CELL_CHARS, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS,
 };
