@@ -19,9 +19,13 @@ pub(super) struct Columns<F> {
 
 impl<F: ColumnField> Columns<F> {
     /// Maps every header to a field through `aliases` (each field with the headers it accepts).
-    /// Unknown headers, and the same field twice, are errors on the header line. A column with
-    /// no header is ignored when it is empty throughout.
-    pub fn find(table: &Table, aliases: &[(F, &[&str])]) -> Result<Self, Vec<FieldError>> {
+    /// Unknown headers, the same field twice and `required` fields without a column are all
+    /// reported, on the header line. A column with no header is ignored when it is empty.
+    pub fn find(
+        table: &Table,
+        aliases: &[(F, &[&str])],
+        required: &[F],
+    ) -> Result<Self, Vec<FieldError>> {
         let line = table.header_line;
         let mut index = HashMap::new();
         let mut errors = Vec::new();
@@ -44,23 +48,15 @@ impl<F: ColumnField> Columns<F> {
                 errors.push(FieldError::new(header, "duplicate_column", message).at_line(line));
             }
         }
+        for field in required.iter().filter(|field| !index.contains_key(field)) {
+            let message = format!("The file has no {} column.", field.name());
+            errors.push(FieldError::new(field.name(), "missing_column", message).at_line(line));
+        }
         if errors.is_empty() {
             Ok(Columns { index })
         } else {
             Err(errors)
         }
-    }
-
-    /// One `missing_column` error for each required field without a column.
-    pub fn missing(&self, required: &[F], line: usize) -> Vec<FieldError> {
-        required
-            .iter()
-            .filter(|field| !self.index.contains_key(field))
-            .map(|field| {
-                let message = format!("The file has no {} column.", field.name());
-                FieldError::new(field.name(), "missing_column", message).at_line(line)
-            })
-            .collect()
     }
 
     /// The row's cell for a field; empty when the table has no such column.
@@ -118,7 +114,9 @@ mod tests {
     #[test]
     fn headers_match_whatever_their_case_spacing_or_required_mark() {
         let table = read_table("ID Number ,＊队名\nx,y\n".as_bytes()).unwrap();
-        let columns = Columns::find(&table, ALIASES).map_err(|_| ()).unwrap();
+        let columns = Columns::find(&table, ALIASES, &[Field::Team])
+            .map_err(|_| ())
+            .unwrap();
         assert_eq!(columns.value(&table.rows[0], Field::Team), "y");
         assert_eq!(columns.value(&table.rows[0], Field::IdNumber), "x");
     }
@@ -126,7 +124,9 @@ mod tests {
     #[test]
     fn unknown_duplicate_and_headerless_columns_are_reported_on_the_header_line() {
         let table = read_table("队名,生日,TEAM,\n星火队,1990,x,oops\n".as_bytes()).unwrap();
-        let errors = Columns::find(&table, ALIASES).err().unwrap();
+        let errors = Columns::find(&table, ALIASES, &[Field::IdNumber])
+            .err()
+            .unwrap();
         let found: Vec<_> = errors
             .iter()
             .map(|e| (e.field.as_str(), e.code.as_str(), e.line))
@@ -137,19 +137,8 @@ mod tests {
                 ("生日", "unknown_column", Some(1)),
                 ("TEAM", "duplicate_column", Some(1)),
                 ("column 4", "unknown_column", Some(1)),
+                ("id_number", "missing_column", Some(1)),
             ]
-        );
-    }
-
-    #[test]
-    fn required_fields_without_a_column_are_missing() {
-        let table = read_table("队名\n星火队\n".as_bytes()).unwrap();
-        let columns = Columns::find(&table, ALIASES).map_err(|_| ()).unwrap();
-        let errors = columns.missing(&[Field::Team, Field::IdNumber], 1);
-        assert_eq!(errors.len(), 1);
-        assert_eq!(
-            (errors[0].field.as_str(), errors[0].code.as_str()),
-            ("id_number", "missing_column")
         );
     }
 }

@@ -13,7 +13,7 @@ use crate::error::FieldError;
 const MAX_NAME_CHARS: usize = 50;
 const MAX_SCHOOL_CHARS: usize = 100;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct RegistrationRules {
     pub min_team_size: usize,
     pub max_team_size: usize,
@@ -103,11 +103,7 @@ pub fn parse_registration(
     table: &Table,
     rules: &RegistrationRules,
 ) -> Result<Vec<TeamDraft>, Vec<FieldError>> {
-    let columns = Columns::find(table, ALIASES)?;
-    let missing = columns.missing(&[Field::Team, Field::Name], table.header_line);
-    if !missing.is_empty() {
-        return Err(missing);
-    }
+    let columns = Columns::find(table, ALIASES, &[Field::Team, Field::Name])?;
     if table.rows.is_empty() {
         let message = "The file has a header but no contestants.";
         return Err(vec![
@@ -123,8 +119,8 @@ pub fn parse_registration(
             row,
             errors: &mut errors,
         };
-        if let Some((team, coach, contestant)) = read.contestant() {
-            teams.add(team, coach, contestant, &mut errors);
+        if let Some(entry) = read.entry() {
+            teams.add(entry, &mut errors);
         }
     }
     let teams = teams.into_teams();
@@ -139,6 +135,13 @@ pub fn parse_registration(
     }
 }
 
+/// What one row says: a contestant, and the team and coach it belongs to.
+struct RowEntry {
+    team: String,
+    coach: Option<String>,
+    contestant: ContestantDraft,
+}
+
 /// Reads and checks one row's fields, collecting its errors.
 struct RowReader<'a> {
     columns: &'a Columns<Field>,
@@ -147,9 +150,9 @@ struct RowReader<'a> {
 }
 
 impl RowReader<'_> {
-    /// The team name, coach and contestant of a row; `None` when the team name is missing,
-    /// as such a row belongs to no team.
-    fn contestant(mut self) -> Option<(String, Option<String>, ContestantDraft)> {
+    /// The row's contestant and team; `None` when the team name is missing, as such a row
+    /// belongs to no team.
+    fn entry(mut self) -> Option<RowEntry> {
         let team = self.required(Field::Team, MAX_NAME_CHARS);
         let name = self.required(Field::Name, MAX_NAME_CHARS);
         let school = self.text(Field::School, MAX_SCHOOL_CHARS);
@@ -159,10 +162,10 @@ impl RowReader<'_> {
         let phone = self.phone();
         let id_number = self.id_number();
         let line = self.row.line;
-        (!team.is_empty()).then_some((
+        (!team.is_empty()).then_some(RowEntry {
             team,
             coach,
-            ContestantDraft {
+            contestant: ContestantDraft {
                 name,
                 school,
                 region,
@@ -171,7 +174,7 @@ impl RowReader<'_> {
                 role,
                 line,
             },
-        ))
+        })
     }
 
     fn text(&mut self, field: Field, max_chars: usize) -> String {
@@ -241,13 +244,12 @@ struct TeamsInFileOrder {
 }
 
 impl TeamsInFileOrder {
-    fn add(
-        &mut self,
-        name: String,
-        coach: Option<String>,
-        contestant: ContestantDraft,
-        errors: &mut Vec<FieldError>,
-    ) {
+    fn add(&mut self, entry: RowEntry, errors: &mut Vec<FieldError>) {
+        let RowEntry {
+            team: name,
+            coach,
+            contestant,
+        } = entry;
         let key = team_key(&contestant.school, &name);
         let Some(&index) = self.position.get(&key) else {
             self.position.insert(key, self.teams.len());

@@ -113,12 +113,8 @@ const KINDS: &[(&str, &[&str])] = &[
 /// Every criterion row, or every row's errors. An empty module cell repeats the module above,
 /// as merged cells read; a module's titles may be given on any one of its rows.
 pub fn parse_scheme_table(table: &Table) -> Result<Vec<SchemeRow>, Vec<FieldError>> {
-    let columns = Columns::find(table, ALIASES)?;
     let required = [Field::Module, Field::Criterion, Field::Kind, Field::MaxMark];
-    let missing = columns.missing(&required, table.header_line);
-    if !missing.is_empty() {
-        return Err(missing);
-    }
+    let columns = Columns::find(table, ALIASES, &required)?;
     if table.rows.is_empty() {
         let message = "The file has a header but no criteria.";
         return Err(vec![
