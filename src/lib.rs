@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod sheets;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
