@@ -39,6 +39,35 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply pending database migrations and exit (the server also applies them at start).
     Migrate,
+    /// Manage organizer accounts from the shell.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an organizer (or, with --admin, an administrator). The password comes from
+    /// SKILLBOARD_USER_PASSWORD or is generated and printed.
+    Add {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Name of the organization the user belongs to (created if missing).
+        #[arg(long)]
+        organization: Option<String>,
+        /// With --organization: its kind when it is created (school, enterprise, other).
+        #[arg(long, default_value = "school")]
+        organization_kind: String,
+        #[arg(long)]
+        admin: bool,
+    },
+    /// Set a new password (from SKILLBOARD_USER_PASSWORD, or generated and printed) and end
+    /// the user's sessions.
+    ResetPassword {
+        #[arg(long)]
+        username: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -51,6 +80,11 @@ pub struct ServeArgs {
     /// commits before a power cut (not a process crash) may be lost.
     #[arg(long, env = "SKILLBOARD_SQLITE_FAST")]
     pub sqlite_fast: bool,
+
+    /// Password of the `admin` account created on the first start (generated and logged once
+    /// if unset). Ignored once any account exists.
+    #[arg(long, env = "SKILLBOARD_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
 
     /// Database connections in the pool.
     #[arg(long, env = "SKILLBOARD_POOL_SIZE", default_value_t = 16)]
@@ -71,6 +105,8 @@ pub enum CliError {
     Store(#[from] crate::store::StoreError),
     #[error("the server stopped with an error: {0}")]
     Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Command(String),
 }
 
 pub fn run(cli: Cli) -> Result<(), CliError> {
@@ -84,6 +120,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             println!("{database}: {applied} migration(s) applied");
             Ok(())
         }
+        Some(Command::User(command)) => crate::admin_cli::user(&database, command),
     }
 }
 
@@ -105,6 +142,7 @@ fn serve(database: DatabaseTarget, args: ServeArgs) -> Result<(), CliError> {
     settings.pool_size = args.pool_size;
     settings.sqlite_synchronous_full = !args.sqlite_fast;
     settings.workers = args.workers;
+    settings.admin_password = args.admin_password;
     actix_web::rt::System::new().block_on(async move {
         let application = Application::build(settings.clone())?;
         let host = match settings.bind.ip() {

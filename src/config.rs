@@ -17,6 +17,8 @@ pub struct Settings {
     pub sqlite_synchronous_full: bool,
     /// HTTP worker threads; `None` lets actix choose (one per core).
     pub workers: Option<usize>,
+    /// Password for the `admin` account created on first start; generated and logged if unset.
+    pub admin_password: Option<String>,
 }
 
 impl Settings {
@@ -28,6 +30,7 @@ impl Settings {
             pool_size: 16,
             sqlite_synchronous_full: true,
             workers: None,
+            admin_password: None,
         }
     }
 }

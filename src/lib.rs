@@ -3,11 +3,14 @@
 //! The binary (`src/main.rs`) only parses the command line; everything else lives here so the
 //! integration tests can build the very same server through [`startup::Application`].
 
+pub mod admin_cli;
 pub mod api;
+pub mod bootstrap;
 pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod security;
 pub mod sheets;
 pub mod startup;
 pub mod store;

@@ -24,6 +24,8 @@ pub struct Application {
 pub enum StartupError {
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    #[error("cannot create the admin account: {0}")]
+    Bootstrap(#[from] crate::error::ApiError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: std::net::SocketAddr,
@@ -40,6 +42,7 @@ impl Application {
             settings.pool_size,
             settings.sqlite_synchronous_full,
         )?;
+        crate::bootstrap::ensure_admin(&db, settings.admin_password.as_deref())?;
         let listener = TcpListener::bind(settings.bind).map_err(|source| StartupError::Bind {
             addr: settings.bind,
             source,
@@ -75,11 +78,13 @@ impl Application {
 
 fn serve(listener: TcpListener, db: Db, workers: Option<usize>) -> std::io::Result<Server> {
     let db = web::Data::new(db);
+    let login_throttle = web::Data::new(crate::api::auth::LoginThrottle::default());
     let mut server = HttpServer::new(move || {
         App::new()
             .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
             .wrap(TracingLogger::default())
             .app_data(db.clone())
+            .app_data(login_throttle.clone())
             .app_data(
                 web::JsonConfig::default()
                     .limit(extractors::MAX_JSON_BYTES)

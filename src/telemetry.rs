@@ -1,4 +1,5 @@
-//! Logging with tracing: human-readable lines by default, JSON behind `--log-json`.
+//! Logging with tracing to stderr (stdout carries only what commands print): human-readable
+//! lines by default, JSON behind `--log-json`.
 
 use tracing_subscriber::fmt::format::FmtSpan;
 use tracing_subscriber::EnvFilter;
@@ -11,7 +12,8 @@ pub fn init(json: bool) {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_span_events(FmtSpan::CLOSE)
-        .with_target(false);
+        .with_target(false)
+        .with_writer(std::io::stderr);
     let _already_set = if json {
         builder.json().flatten_event(true).try_init()
     } else {

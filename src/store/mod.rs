@@ -1,9 +1,13 @@
 //! Persistence: one diesel schema over SQLite and PostgreSQL, a connection pool, embedded
 //! migrations, and the helpers handlers use to run queries off the async workers.
 
+pub mod accounts;
+pub mod audit;
 mod connection;
+pub mod contests;
 mod migrations;
 pub mod schema;
+pub mod schemes;
 
 use std::fmt;
 use std::path::PathBuf;

@@ -23,7 +23,76 @@ async fn a_wrong_method_is_a_problem_json_405(backend: TestBackend) {
     assert_eq!(body["code"], "route.method_not_allowed");
 }
 
+async fn malformed_json_is_a_400_problem(backend: TestBackend) {
+    let app = spawn_app(&backend).await;
+    let session = app.anonymous();
+
+    let reply = session
+        .send(
+            session
+                .request(reqwest::Method::POST, "/api/v1/auth/login")
+                .header("content-type", "application/json")
+                .body("{\"username\": \"admin\", "),
+        )
+        .await;
+
+    reply.assert_problem(400, "request.malformed_json");
+}
+
+async fn json_of_the_wrong_shape_is_a_422_problem(backend: TestBackend) {
+    let app = spawn_app(&backend).await;
+
+    let reply = app
+        .anonymous()
+        .post("/api/v1/auth/login", &serde_json::json!({"username": 42}))
+        .await;
+
+    reply.assert_problem(422, "request.invalid_json");
+}
+
+async fn a_body_that_is_not_json_is_a_415_problem(backend: TestBackend) {
+    let app = spawn_app(&backend).await;
+    let session = app.anonymous();
+
+    let reply = session
+        .send(
+            session
+                .request(reqwest::Method::POST, "/api/v1/auth/login")
+                .header("content-type", "text/plain")
+                .body("username=admin"),
+        )
+        .await;
+
+    reply.assert_problem(415, "request.unsupported_media_type");
+}
+
+async fn a_body_over_one_mebibyte_is_a_413_problem(backend: TestBackend) {
+    let app = spawn_app(&backend).await;
+    let huge = format!(
+        "{{\"username\": \"{}\", \"password\": \"x\"}}",
+        "a".repeat(1024 * 1024 + 1)
+    );
+    let session = app.anonymous();
+
+    let reply = session
+        .send(
+            session
+                .request(reqwest::Method::POST, "/api/v1/auth/login")
+                .header("content-type", "application/json")
+                .body(huge),
+        )
+        .await;
+
+    reply.assert_problem(413, "request.too_large");
+    // The server is still up and answering.
+    assert_eq!(session.get("/healthz").await.status, 200);
+}
+
 on_both_backends!(
     unknown_routes_are_problem_json_404s,
     a_wrong_method_is_a_problem_json_405,
+    malformed_json_is_a_400_problem,
+    json_of_the_wrong_shape_is_a_422_problem,
+    a_body_that_is_not_json_is_a_415_problem,
+    a_body_over_one_mebibyte_is_a_413_problem,
 );

@@ -2,5 +2,10 @@
 
 mod helpers;
 
+mod accounts;
+mod auth;
+mod contests;
 mod errors;
 mod health;
+mod openapi;
+mod schemes;

@@ -4,6 +4,12 @@
 #![allow(dead_code)]
 
 pub mod proxy;
+mod session;
+
+pub use session::Session;
+
+pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
+pub const PASSWORD: &str = "organizer-password";
 
 use std::net::SocketAddr;
 
@@ -118,6 +124,7 @@ pub async fn spawn_app_on(database: TestDatabase, adjust: impl FnOnce(&mut Setti
     let mut settings = Settings::new(bind, database.target.clone());
     settings.workers = Some(2);
     settings.pool_size = 4;
+    settings.admin_password = Some(ADMIN_PASSWORD.to_owned());
     adjust(&mut settings);
     let application = Application::build(settings).expect("the server starts");
     let port = application.port();
@@ -132,6 +139,64 @@ pub async fn spawn_app_on(database: TestDatabase, adjust: impl FnOnce(&mut Setti
             .unwrap(),
         db,
         database,
+    }
+}
+
+impl TestApp {
+    /// A client without credentials.
+    pub fn anonymous(&self) -> Session {
+        Session::new(&self.address)
+    }
+
+    /// A client signed in with a session cookie.
+    pub async fn sign_in(&self, username: &str, password: &str) -> Session {
+        let session = Session::new(&self.address);
+        let reply = session
+            .post(
+                "/api/v1/auth/login",
+                &serde_json::json!({"username": username, "password": password}),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "sign-in of {username}: {}", reply.body);
+        session
+    }
+
+    pub async fn admin(&self) -> Session {
+        self.sign_in("admin", ADMIN_PASSWORD).await
+    }
+
+    /// Creates an organization as the administrator and returns its id.
+    pub async fn organization(&self, admin: &Session, name: &str, kind: &str) -> String {
+        let reply = admin
+            .post(
+                "/api/v1/organizations",
+                &serde_json::json!({"name": name, "kind": kind}),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        reply.body["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates an organizer of `organization_id` and signs them in.
+    pub async fn organizer(
+        &self,
+        admin: &Session,
+        organization_id: &str,
+        username: &str,
+    ) -> Session {
+        let reply = admin
+            .post(
+                "/api/v1/users",
+                &serde_json::json!({
+                    "username": username,
+                    "display_name": username,
+                    "organization_id": organization_id,
+                    "password": PASSWORD,
+                }),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        self.sign_in(username, PASSWORD).await
     }
 }
 

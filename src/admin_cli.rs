@@ -1,0 +1,106 @@
+//! Shell commands that manage the data directly: `skillboard user …`.
+
+use chrono::Utc;
+
+use crate::cli::{CliError, UserCommand};
+use crate::error::ApiError;
+use crate::security::{generate_password, hash_password};
+use crate::store::accounts::{self, Organization, User};
+use crate::store::{DatabaseTarget, Db};
+
+fn failed(error: impl std::fmt::Display) -> CliError {
+    CliError::Command(error.to_string())
+}
+
+/// The password for a new or reset account: SKILLBOARD_USER_PASSWORD, or a generated one that
+/// is printed (the only time it is shown).
+fn chosen_password() -> (String, bool) {
+    match std::env::var("SKILLBOARD_USER_PASSWORD") {
+        Ok(password) if !password.is_empty() => (password, false),
+        _ => (generate_password(), true),
+    }
+}
+
+pub fn user(database: &DatabaseTarget, command: UserCommand) -> Result<(), CliError> {
+    let db = Db::open(database, 2, true)?;
+    match command {
+        UserCommand::Add {
+            username,
+            display_name,
+            organization,
+            organization_kind,
+            admin,
+        } => {
+            if organization.is_none() && !admin {
+                return Err(failed(
+                    "an organizer needs --organization (or pass --admin)",
+                ));
+            }
+            let (password, generated) = chosen_password();
+            let hash = hash_password(&password).map_err(failed)?;
+            let now = Utc::now().naive_utc();
+            db.write_blocking(|conn| {
+                if accounts::find_user_by_username(conn, &username)?.is_some() {
+                    return Err(ApiError::conflict(
+                        "user.duplicate_username",
+                        format!("the username {username:?} is taken"),
+                    ));
+                }
+                let organization_id = match &organization {
+                    None => None,
+                    Some(name) => Some(match accounts::find_organization_by_name(conn, name)? {
+                        Some(org) => org.id,
+                        None => {
+                            let org = Organization {
+                                id: uuid::Uuid::new_v4().to_string(),
+                                name: name.clone(),
+                                kind: organization_kind.clone(),
+                                created_at: now,
+                            };
+                            accounts::insert_organization(conn, &org)?;
+                            org.id
+                        }
+                    }),
+                };
+                accounts::insert_user(
+                    conn,
+                    &User {
+                        id: uuid::Uuid::new_v4().to_string(),
+                        organization_id,
+                        username: username.clone(),
+                        display_name: display_name.clone().unwrap_or_else(|| username.clone()),
+                        password_hash: hash.clone(),
+                        is_admin: admin,
+                        disabled: false,
+                        created_at: now,
+                    },
+                )?;
+                Ok(())
+            })
+            .map_err(failed)?;
+            println!("created user {username}");
+            if generated {
+                println!("password: {password}");
+            }
+            Ok(())
+        }
+        UserCommand::ResetPassword { username } => {
+            let (password, generated) = chosen_password();
+            let hash = hash_password(&password).map_err(failed)?;
+            db.write_blocking(|conn| {
+                let user = accounts::find_user_by_username(conn, &username)?.ok_or_else(|| {
+                    ApiError::not_found("user.not_found", format!("no user {username:?}"))
+                })?;
+                accounts::set_password_hash(conn, &user.id, &hash)?;
+                accounts::delete_sessions_of_user(conn, &user.id)?;
+                Ok(())
+            })
+            .map_err(failed)?;
+            println!("new password set for {username}; their sessions were ended");
+            if generated {
+                println!("password: {password}");
+            }
+            Ok(())
+        }
+    }
+}
