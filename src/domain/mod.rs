@@ -1,5 +1,9 @@
 //! Pure domain rules: no HTTP, no SQL, no I/O.
 pub mod aggregation;
+pub mod awards;
+pub mod discrepancy;
 mod fixed_point;
 pub mod marks;
+pub mod ranking;
 pub mod scheme;
+pub mod scoring;
