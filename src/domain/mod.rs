@@ -1,6 +1,7 @@
 //! Pure domain rules: no HTTP, no SQL, no I/O.
 pub mod aggregation;
 pub mod awards;
+pub mod board;
 pub mod discrepancy;
 mod fixed_point;
 pub mod marks;
