@@ -8,3 +8,4 @@ pub mod marks;
 pub mod ranking;
 pub mod scheme;
 pub mod scoring;
+pub mod standardised;
