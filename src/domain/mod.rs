@@ -1,5 +1,6 @@
 //! Pure domain rules: no HTTP, no SQL, no I/O.
 pub mod aggregation;
+pub mod audit;
 pub mod awards;
 pub mod board;
 pub mod discrepancy;
