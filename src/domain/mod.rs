@@ -13,7 +13,7 @@
 //! | [`awards`] | award tiers by share, ties never split | §3.5 |
 //! | [`standardised`] | WorldSkills-style 700-centred scores | §3.7 |
 //! | [`board`] | the incremental scoreboard engine | §6 |
-//! | [`team_code`], [`draw`] | anonymous codes, the CSPRNG draw of codes and stations | §2 Team |
+//! | [`team_code`], [`draw`](mod@draw) | anonymous codes, the CSPRNG draw of codes and stations | §2 Team |
 //! | [`audit`] | the hash chain of audit records | §2 Audit event |
 //! | [`identity`] | masking and validating ID numbers | §2 Team |
 
