@@ -278,6 +278,9 @@ pub async fn create_contest(
         scheme_reopened: false,
         created_at: now,
         updated_at: now,
+        appeal_window_minutes: 120,
+        self_registration: false,
+        board_version: 0,
     };
     check_contest_fields(&mut checks, &contest, &award_tiers, team_size);
     if !body.tie_break.is_empty() {

@@ -268,6 +268,7 @@ fn rows(contest_id: &str, document: &SchemeDocument) -> Result<Vec<StoredModule>
                     aggregation: aggregation_name(module.aggregation)?,
                     discrepancy_threshold: i32::from(module.discrepancy_threshold),
                     state: "open".to_owned(),
+                    ends_at: None,
                 },
                 criteria,
             })

@@ -27,6 +27,9 @@ pub struct Contest {
     pub scheme_reopened: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub appeal_window_minutes: i32,
+    pub self_registration: bool,
+    pub board_version: i64,
 }
 
 /// One co-host of a contest, with its organization's name.

@@ -5,9 +5,11 @@ pub mod accounts;
 pub mod audit;
 mod connection;
 pub mod contests;
+pub mod judging;
 mod migrations;
 pub mod schema;
 pub mod schemes;
+pub mod teams;
 
 use std::fmt;
 use std::path::PathBuf;

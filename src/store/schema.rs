@@ -65,6 +65,9 @@ diesel::table! {
         scheme_reopened -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        appeal_window_minutes -> Integer,
+        self_registration -> Bool,
+        board_version -> BigInt,
     }
 }
 
@@ -88,6 +91,7 @@ diesel::table! {
         aggregation -> Text,
         discrepancy_threshold -> Integer,
         state -> Text,
+        ends_at -> Nullable<Timestamp>,
     }
 }
 
@@ -130,6 +134,138 @@ diesel::joinable!(contest_hosts -> organizations (organization_id));
 diesel::joinable!(modules -> contests (contest_id));
 diesel::joinable!(criteria -> modules (module_id));
 
+diesel::table! {
+    teams (id) {
+        id -> Text,
+        contest_id -> Text,
+        name -> Text,
+        school -> Text,
+        region -> Text,
+        coach -> Nullable<Text>,
+        status -> Text,
+        checked_in_at -> Nullable<Timestamp>,
+        station -> Nullable<Integer>,
+        code -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    contestants (id) {
+        id -> Text,
+        team_id -> Text,
+        contest_id -> Text,
+        name -> Text,
+        school -> Text,
+        region -> Text,
+        phone -> Nullable<Text>,
+        id_number -> Nullable<Text>,
+        role -> Nullable<Text>,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    judges (id) {
+        id -> Text,
+        contest_id -> Text,
+        name -> Text,
+        organization -> Text,
+        is_chief -> Bool,
+        token_hash -> Nullable<Text>,
+        pin_hash -> Nullable<Text>,
+        revoked_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    judge_sessions (token_hash) {
+        token_hash -> Text,
+        judge_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    panels (module_id, judge_id) {
+        module_id -> Text,
+        judge_id -> Text,
+    }
+}
+
+diesel::table! {
+    score_sheets (id) {
+        id -> Text,
+        client_id -> Text,
+        contest_id -> Text,
+        module_id -> Text,
+        team_id -> Text,
+        judge_id -> Text,
+        status -> Text,
+        version -> Integer,
+        marks -> Text,
+        comment -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        submitted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    imported_marks (team_id, criterion_id) {
+        team_id -> Text,
+        criterion_id -> Text,
+        points -> BigInt,
+        source -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    discrepancy_resolutions (id) {
+        id -> Text,
+        module_id -> Text,
+        team_id -> Text,
+        criterion_code -> Text,
+        levels -> Text,
+        resolution -> Text,
+        reason -> Text,
+        resolved_by -> Text,
+        resolved_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    appeals (id) {
+        id -> Text,
+        contest_id -> Text,
+        team_id -> Text,
+        module_id -> Nullable<Text>,
+        text -> Text,
+        status -> Text,
+        filed_by -> Text,
+        filed_at -> Timestamp,
+        decision -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(teams -> contests (contest_id));
+diesel::joinable!(contestants -> teams (team_id));
+diesel::joinable!(judges -> contests (contest_id));
+diesel::joinable!(judge_sessions -> judges (judge_id));
+diesel::joinable!(panels -> judges (judge_id));
+diesel::joinable!(panels -> modules (module_id));
+diesel::joinable!(score_sheets -> teams (team_id));
+diesel::joinable!(score_sheets -> judges (judge_id));
+diesel::joinable!(score_sheets -> modules (module_id));
+diesel::joinable!(imported_marks -> teams (team_id));
+diesel::joinable!(imported_marks -> criteria (criterion_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     users,
@@ -140,4 +276,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     modules,
     criteria,
     audit_events,
+    teams,
+    contestants,
+    judges,
+    judge_sessions,
+    panels,
+    score_sheets,
+    imported_marks,
+    discrepancy_resolutions,
+    appeals,
 );

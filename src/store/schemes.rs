@@ -1,5 +1,6 @@
 //! A contest's marking scheme: modules and their criteria, marks in hundredths.
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{criteria, modules};
@@ -19,6 +20,7 @@ pub struct ModuleRow {
     pub aggregation: String,
     pub discrepancy_threshold: i32,
     pub state: String,
+    pub ends_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -110,6 +112,7 @@ pub fn replace(
                 let row = ModuleRow {
                     id: old.module.id.clone(),
                     state: old.module.state.clone(),
+                    ends_at: old.module.ends_at,
                     ..new.module.clone()
                 };
                 diesel::update(modules::table.find(&row.id))

@@ -1,0 +1,13 @@
+ALTER TABLE contests DROP COLUMN board_version;
+ALTER TABLE contests DROP COLUMN self_registration;
+ALTER TABLE contests DROP COLUMN appeal_window_minutes;
+ALTER TABLE modules DROP COLUMN ends_at;
+DROP TABLE appeals;
+DROP TABLE discrepancy_resolutions;
+DROP TABLE imported_marks;
+DROP TABLE score_sheets;
+DROP TABLE panels;
+DROP TABLE judge_sessions;
+DROP TABLE judges;
+DROP TABLE contestants;
+DROP TABLE teams;
