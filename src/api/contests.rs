@@ -77,6 +77,8 @@ pub struct ContestView {
     hosts: Vec<HostView>,
     /// Whether the marking scheme may still change.
     scheme_editable: bool,
+    /// Whether teams may apply through the public registration form (while in `registration`).
+    self_registration: bool,
 }
 
 fn utc(at: NaiveDateTime) -> DateTime<Utc> {
@@ -119,6 +121,7 @@ pub fn contest_view(conn: &mut DbConnection, contest: Contest) -> Result<Contest
         },
         hosts: hosts.into_iter().map(HostView::from).collect(),
         scheme_editable,
+        self_registration: contest.self_registration,
     })
 }
 
@@ -419,6 +422,8 @@ pub struct ContestChanges {
     tie_break: Option<Vec<String>>,
     award_tiers: Option<Vec<u32>>,
     team_size: Option<TeamSize>,
+    /// Open the public registration form (it takes applications in state `registration`).
+    self_registration: Option<bool>,
 }
 
 #[utoipa::path(patch, path = "/api/v1/contests/{slug}", tag = "contests", request_body = ContestChanges,
@@ -455,6 +460,9 @@ pub async fn update_contest(
             }
             if let Some(visibility) = changes.visibility {
                 contest.visibility = visibility.as_str().to_owned();
+            }
+            if let Some(on) = changes.self_registration {
+                contest.self_registration = on;
             }
             if let Some(freeze) = changes.freeze_at {
                 contest.freeze_at = freeze.map(|at| at.naive_utc());

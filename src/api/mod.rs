@@ -5,10 +5,14 @@ mod accounts;
 pub mod auth;
 pub mod caller;
 pub mod contests;
+mod draw;
 mod health;
+mod html;
 mod openapi;
+mod registration;
 mod scheme_sheet;
 pub mod schemes;
+pub mod teams;
 mod validate;
 pub mod views;
 
@@ -25,5 +29,8 @@ pub fn configure_v1(cfg: &mut web::ServiceConfig) {
     cfg.configure(auth::configure)
         .configure(accounts::configure)
         .configure(contests::configure)
+        .configure(teams::configure)
+        .configure(registration::configure)
+        .configure(draw::configure)
         .configure(schemes::configure);
 }

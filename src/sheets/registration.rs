@@ -352,7 +352,7 @@ fn team_size_errors(teams: &[TeamDraft], rules: &RegistrationRules) -> Vec<Field
 }
 
 /// Half-width, without spaces and dashes, and without a leading `+86`.
-fn normalise_phone(raw: &str) -> String {
+pub fn normalise_phone(raw: &str) -> String {
     let compact: String = to_half_width(raw)
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '-')
@@ -363,12 +363,12 @@ fn normalise_phone(raw: &str) -> String {
     }
 }
 
-fn is_mobile_number(phone: &str) -> bool {
+pub fn is_mobile_number(phone: &str) -> bool {
     phone.len() == 11 && phone.starts_with('1') && phone.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Half-width, without spaces, with an upper-case `X`.
-fn normalise_id_number(raw: &str) -> String {
+pub fn normalise_id_number(raw: &str) -> String {
     to_half_width(raw)
         .chars()
         .filter(|c| !c.is_whitespace())

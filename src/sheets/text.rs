@@ -2,7 +2,7 @@
 
 /// Trims and collapses every run of inner whitespace (including the ideographic space U+3000
 /// that Chinese input methods type) to one ASCII space.
-pub(super) fn clean(text: &str) -> String {
+pub fn clean(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 

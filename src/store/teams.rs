@@ -121,3 +121,142 @@ pub fn contestants_of_contest(
         .select(Contestant::as_select())
         .load(conn)
 }
+
+pub fn insert(conn: &mut DbConnection, team: &Team) -> QueryResult<()> {
+    diesel::insert_into(teams::table)
+        .values(team)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn update(conn: &mut DbConnection, team: &Team) -> QueryResult<()> {
+    diesel::update(teams::table.find(&team.id))
+        .set(team)
+        .execute(conn)
+        .map(drop)
+}
+
+/// Deletes a team and (by cascade) its contestants; only for teams that never took part
+/// (a rejected self-registration).
+pub fn delete(conn: &mut DbConnection, team_id: &str) -> QueryResult<()> {
+    diesel::delete(contestants::table.filter(contestants::team_id.eq(team_id))).execute(conn)?;
+    diesel::delete(teams::table.find(team_id))
+        .execute(conn)
+        .map(drop)
+}
+
+/// The team a school registered under `name`, if any (school and name identify a team).
+pub fn find_by_name(
+    conn: &mut DbConnection,
+    contest_id: &str,
+    school: &str,
+    name: &str,
+) -> QueryResult<Option<Team>> {
+    teams::table
+        .filter(teams::contest_id.eq(contest_id))
+        .filter(teams::school.eq(school))
+        .filter(teams::name.eq(name))
+        .select(Team::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The teams of a contest with one status, in the order of [`list`].
+pub fn list_with_status(
+    conn: &mut DbConnection,
+    contest_id: &str,
+    status: &str,
+) -> QueryResult<Vec<Team>> {
+    teams::table
+        .filter(teams::contest_id.eq(contest_id))
+        .filter(teams::status.eq(status))
+        .order((teams::station.asc(), teams::school, teams::name))
+        .select(Team::as_select())
+        .load(conn)
+}
+
+pub fn insert_contestant(conn: &mut DbConnection, contestant: &Contestant) -> QueryResult<()> {
+    diesel::insert_into(contestants::table)
+        .values(contestant)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn update_contestant(conn: &mut DbConnection, contestant: &Contestant) -> QueryResult<()> {
+    diesel::update(contestants::table.find(&contestant.id))
+        .set(contestant)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn delete_contestant(conn: &mut DbConnection, contestant_id: &str) -> QueryResult<()> {
+    diesel::delete(contestants::table.find(contestant_id))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Every ID number registered in a contest, with the id, school and name of its team.
+pub fn id_number_owners(
+    conn: &mut DbConnection,
+    contest_id: &str,
+) -> QueryResult<Vec<(String, Team)>> {
+    let rows: Vec<(Option<String>, Team)> = contestants::table
+        .inner_join(teams::table)
+        .filter(contestants::contest_id.eq(contest_id))
+        .filter(contestants::id_number.is_not_null())
+        .select((contestants::id_number, Team::as_select()))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id_number, team)| Some((id_number?, team)))
+        .collect())
+}
+
+/// Checked-in registered teams that have no station yet: who the next draw is for.
+pub fn awaiting_draw(conn: &mut DbConnection, contest_id: &str) -> QueryResult<Vec<Team>> {
+    teams::table
+        .filter(teams::contest_id.eq(contest_id))
+        .filter(teams::status.eq(status::REGISTERED))
+        .filter(teams::checked_in_at.is_not_null())
+        .filter(teams::station.is_null())
+        .order((teams::school, teams::name))
+        .select(Team::as_select())
+        .load(conn)
+}
+
+/// Teams that hold a station, by station.
+pub fn drawn(conn: &mut DbConnection, contest_id: &str) -> QueryResult<Vec<Team>> {
+    teams::table
+        .filter(teams::contest_id.eq(contest_id))
+        .filter(teams::station.is_not_null())
+        .order(teams::station.asc())
+        .select(Team::as_select())
+        .load(conn)
+}
+
+/// Takes every station and code back, for a redraw.
+pub fn clear_draw(conn: &mut DbConnection, contest_id: &str) -> QueryResult<usize> {
+    diesel::update(teams::table.filter(teams::contest_id.eq(contest_id)))
+        .set((
+            teams::station.eq(None::<i32>),
+            teams::code.eq(None::<String>),
+        ))
+        .execute(conn)
+}
+
+pub fn assign_draw(
+    conn: &mut DbConnection,
+    team_id: &str,
+    station: i32,
+    code: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(teams::table.find(team_id))
+        .set((
+            teams::station.eq(Some(station)),
+            teams::code.eq(Some(code)),
+            teams::updated_at.eq(at),
+        ))
+        .execute(conn)
+        .map(drop)
+}
