@@ -6,7 +6,6 @@ use std::collections::{HashMap, HashSet};
 use std::fmt::Write;
 
 use actix_web::{web, HttpResponse};
-use chrono::Utc;
 use rand::rngs::OsRng;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -26,7 +25,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(get_draw))
             .route(web::post().to(run_draw)),
     )
-    .service(web::resource("/contests/{slug}/draw/station-cards").route(web::get().to(station_cards)))
+    .service(
+        web::resource("/contests/{slug}/draw/station-cards").route(web::get().to(station_cards)),
+    )
     .service(web::resource("/contests/{slug}/draw/mapping").route(web::get().to(mapping_sheet)));
 }
 
@@ -178,11 +179,11 @@ pub async fn run_draw(
             let targets = teams::awaiting_draw(conn, &contest.id)?;
             let slots = draw(&mut OsRng, targets.len(), &avoid)
                 .map_err(|e| ApiError::conflict(e.code(), e.to_string()))?;
-            let now = Utc::now().naive_utc();
+            let now = teams::now();
             let mut drawn_ids = HashSet::new();
             for (team, slot) in targets.iter().zip(&slots) {
-                let station = first_station
-                    + i32::try_from(slot.station).map_err(ApiError::internal)?;
+                let station =
+                    first_station + i32::try_from(slot.station).map_err(ApiError::internal)?;
                 teams::assign_draw(conn, &team.id, station, slot.code.as_str(), now)?;
                 avoid.insert(slot.code.to_string());
                 drawn_ids.insert(team.id.clone());
@@ -268,11 +269,11 @@ pub async fn station_cards(
         let (Some(station), Some(code)) = (team.station, team.code.as_deref()) else {
             continue;
         };
-        let _ = write!(
+        let _ = writeln!(
             body,
             "<section class=\"card\"><div class=\"label\">工位 Station</div>\
              <div class=\"station\">{station}</div><div class=\"code\">{}</div>\
-             <div class=\"contest\">{}</div></section>\n",
+             <div class=\"contest\">{}</div></section>",
             escape(code),
             escape(&contest.title_zh),
         );

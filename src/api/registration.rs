@@ -33,8 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(registration_form)),
     )
     .service(
-        web::resource("/public/contests/{slug}/registrations")
-            .route(web::post().to(self_register)),
+        web::resource("/public/contests/{slug}/registrations").route(web::post().to(self_register)),
     );
 }
 
@@ -136,7 +135,7 @@ fn plan_import(
     contest: &Contest,
     drafts: Vec<TeamDraft>,
 ) -> Result<Vec<TeamPlan>, ApiError> {
-    let now = chrono::Utc::now().naive_utc();
+    let now = teams::now();
     drafts
         .into_iter()
         .map(|draft| {

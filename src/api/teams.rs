@@ -48,8 +48,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(approve_team)),
     )
     .service(
-        web::resource("/contests/{slug}/teams/{team_id}/reject")
-            .route(web::post().to(reject_team)),
+        web::resource("/contests/{slug}/teams/{team_id}/reject").route(web::post().to(reject_team)),
     );
 }
 
@@ -501,7 +500,7 @@ pub fn insert_team(
     team: &ValidTeam,
     status: &str,
 ) -> Result<Team, ApiError> {
-    let now = Utc::now().naive_utc();
+    let now = teams::now();
     let row = Team {
         id: uuid::Uuid::new_v4().to_string(),
         contest_id: contest.id.clone(),
@@ -730,8 +729,14 @@ pub async fn update_team(
             };
             let input = TeamInput {
                 name: changes.name.clone().unwrap_or_else(|| team.name.clone()),
-                school: changes.school.clone().unwrap_or_else(|| team.school.clone()),
-                region: changes.region.clone().unwrap_or_else(|| team.region.clone()),
+                school: changes
+                    .school
+                    .clone()
+                    .unwrap_or_else(|| team.school.clone()),
+                region: changes
+                    .region
+                    .clone()
+                    .unwrap_or_else(|| team.region.clone()),
                 coach: changes.coach.clone().unwrap_or_else(|| team.coach.clone()),
                 members: changes.members.clone().unwrap_or_else(keep_all),
             };
@@ -741,7 +746,7 @@ pub async fn update_team(
             team.school = valid.school.clone();
             team.region = valid.region.clone();
             team.coach = valid.coach.clone();
-            team.updated_at = Utc::now().naive_utc();
+            team.updated_at = teams::now();
             teams::update(conn, &team)?;
             apply_members(conn, &plan_members(&team, &stored, &valid.members))?;
             let view = masked_view(conn, &team)?;
@@ -790,7 +795,7 @@ async fn change_team(
         ensure_not_locked(&contest)?;
         let mut team = find_team(conn, &contest, &team_id)?;
         let before = masked_view(conn, &team)?;
-        let now = Utc::now().naive_utc();
+        let now = teams::now();
         change(&contest, &mut team, now)?;
         team.updated_at = now;
         teams::update(conn, &team)?;

@@ -35,8 +35,8 @@ pub use registration::{
 };
 // The import's clean-ups, so teams entered through the API follow the same rules.
 pub use registration::{is_mobile_number, normalise_id_number, normalise_phone};
-pub use text::clean;
 pub use scheme::{parse_scheme_table, write_scheme_xlsx, SchemeRow};
 pub use table::{
     read_table, Table, TableError, TableRow, MAX_CELL_CHARS, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS,
 };
+pub use text::clean;

@@ -6,6 +6,7 @@
 pub mod proxy;
 mod session;
 
+pub use session::Reply;
 pub use session::Session;
 
 pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
