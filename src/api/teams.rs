@@ -561,11 +561,29 @@ pub enum Reveal {
     IdNumbers,
 }
 
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusFilter {
+    Registered,
+    Pending,
+    Withdrawn,
+}
+
+impl StatusFilter {
+    fn as_str(self) -> &'static str {
+        match self {
+            StatusFilter::Registered => status::REGISTERED,
+            StatusFilter::Pending => status::PENDING,
+            StatusFilter::Withdrawn => status::WITHDRAWN,
+        }
+    }
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TeamQuery {
-    /// Only teams with this status (`registered`, `pending`, `withdrawn`).
-    status: Option<String>,
+    /// Only teams with this status; `pending` lists self-registrations awaiting approval.
+    status: Option<StatusFilter>,
     /// `id_numbers` shows ID numbers and phones in full; the audit log records who asked.
     reveal: Option<Reveal>,
 }
@@ -599,8 +617,8 @@ pub async fn list_teams(
     let actor = organizer.actor();
     let work = move |conn: &mut DbConnection| {
         let contest = managed_contest(conn, &slug, &organizer)?;
-        let list = match status.as_deref() {
-            Some(wanted) => teams::list_with_status(conn, &contest.id, wanted)?,
+        let list = match status {
+            Some(wanted) => teams::list_with_status(conn, &contest.id, wanted.as_str())?,
             None => teams::list(conn, &contest.id)?,
         };
         let mut members: HashMap<String, Vec<Contestant>> = HashMap::new();

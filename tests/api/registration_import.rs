@@ -201,6 +201,10 @@ async fn an_unknown_column_is_refused_on_the_header_line(backend: TestBackend) {
     )
     .await;
     garbage.assert_problem(422, "file.bad_xlsx");
+    let oversized = vec![b'a'; 5 * 1024 * 1024 + 1];
+    import(organizer, "ecommerce-2026", "", &oversized)
+        .await
+        .assert_problem(413, "file.too_large");
 }
 
 async fn a_dry_run_previews_the_import_and_writes_nothing(backend: TestBackend) {

@@ -90,6 +90,14 @@ async fn an_organizer_registers_a_team_with_its_members(backend: TestBackend) {
     assert_eq!(read.body, created);
     let list = organizer.get(&teams_path("ecommerce-2026")).await;
     assert_eq!(list.body.as_array().unwrap().len(), 1);
+    let none_pending = organizer
+        .get(&format!("{}?status=pending", teams_path("ecommerce-2026")))
+        .await;
+    assert_eq!(none_pending.body, json!([]));
+    organizer
+        .get(&format!("{}?status=lost", teams_path("ecommerce-2026")))
+        .await
+        .assert_problem(400, "request.bad_query");
 }
 
 async fn team_input_is_checked_field_by_field_and_nothing_is_stored(backend: TestBackend) {
