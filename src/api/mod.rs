@@ -2,13 +2,18 @@
 //! store, and answers with a view type; errors are `ApiError`s.
 
 mod accounts;
+mod audit;
 pub mod auth;
 pub mod caller;
 pub mod contests;
 mod health;
+mod judge_auth;
+mod judges;
 mod openapi;
+mod review;
 mod scheme_sheet;
 pub mod schemes;
+mod sheets;
 mod validate;
 pub mod views;
 
@@ -25,5 +30,9 @@ pub fn configure_v1(cfg: &mut web::ServiceConfig) {
     cfg.configure(auth::configure)
         .configure(accounts::configure)
         .configure(contests::configure)
-        .configure(schemes::configure);
+        .configure(schemes::configure)
+        .configure(judges::configure)
+        .configure(sheets::configure)
+        .configure(review::configure)
+        .configure(audit::configure);
 }

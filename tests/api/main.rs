@@ -7,5 +7,6 @@ mod auth;
 mod contests;
 mod errors;
 mod health;
+mod judging;
 mod openapi;
 mod schemes;
