@@ -2,11 +2,13 @@
 //! store, and answers with a view type; errors are `ApiError`s.
 
 mod accounts;
+mod appeals;
 mod audit;
 pub mod auth;
 pub mod caller;
 pub mod contests;
 mod health;
+mod imported_marks;
 mod judge_auth;
 mod judges;
 mod openapi;
@@ -34,5 +36,7 @@ pub fn configure_v1(cfg: &mut web::ServiceConfig) {
         .configure(judges::configure)
         .configure(sheets::configure)
         .configure(review::configure)
-        .configure(audit::configure);
+        .configure(audit::configure)
+        .configure(imported_marks::configure)
+        .configure(appeals::configure);
 }

@@ -38,7 +38,7 @@ pub enum Reviewer {
 }
 
 impl Reviewer {
-    fn actor(&self) -> String {
+    pub fn actor(&self) -> String {
         match self {
             Reviewer::Organizer(o) => o.actor(),
             Reviewer::ChiefJudge(j) => j.actor(),
@@ -46,7 +46,7 @@ impl Reviewer {
     }
 
     /// The contest at `slug` if this reviewer may review it (404 otherwise, as for organizers).
-    fn contest(&self, conn: &mut DbConnection, slug: &str) -> Result<Contest, ApiError> {
+    pub fn contest(&self, conn: &mut DbConnection, slug: &str) -> Result<Contest, ApiError> {
         match self {
             Reviewer::Organizer(organizer) => managed_contest(conn, slug, organizer),
             Reviewer::ChiefJudge(judge) if judge.contest.slug == slug => Ok(judge.contest.clone()),

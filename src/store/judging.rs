@@ -334,3 +334,28 @@ pub fn resolutions_of_module(
         .select(ResolutionRow::as_select())
         .load(conn)
 }
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = imported_marks)]
+pub struct ImportedMarkRow {
+    pub team_id: String,
+    pub criterion_id: String,
+    pub points: i64,
+    pub source: String,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Stores an imported mark, replacing an earlier one for the same team and criterion (delete
+/// then insert: the two-backend connection has no upsert).
+pub fn put_imported_mark(conn: &mut DbConnection, row: &ImportedMarkRow) -> QueryResult<()> {
+    diesel::delete(
+        imported_marks::table
+            .filter(imported_marks::team_id.eq(&row.team_id))
+            .filter(imported_marks::criterion_id.eq(&row.criterion_id)),
+    )
+    .execute(conn)?;
+    diesel::insert_into(imported_marks::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}

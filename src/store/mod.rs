@@ -2,6 +2,7 @@
 //! migrations, and the helpers handlers use to run queries off the async workers.
 
 pub mod accounts;
+pub mod appeals;
 pub mod audit;
 mod connection;
 pub mod contests;

@@ -3,6 +3,7 @@
 mod helpers;
 
 mod accounts;
+mod appeals_and_imports;
 mod auth;
 mod contests;
 mod errors;
