@@ -104,3 +104,26 @@ pub fn user(database: &DatabaseTarget, command: UserCommand) -> Result<(), CliEr
         }
     }
 }
+
+pub fn verify_audit(database: &DatabaseTarget, slug: &str) -> Result<(), CliError> {
+    let db = Db::open(database, 2, true)?;
+    let mut conn = db.connection().map_err(failed)?;
+    let contest = crate::store::contests::find_by_slug(&mut conn, slug)
+        .map_err(failed)?
+        .ok_or_else(|| failed(format!("no contest {slug:?}")))?;
+    let verification = crate::store::audit::verify(&mut conn, &contest.id).map_err(failed)?;
+    if verification.intact {
+        println!(
+            "audit chain of {slug}: {} events, intact; head {}",
+            verification.events,
+            verification.head.unwrap_or_default()
+        );
+        Ok(())
+    } else {
+        Err(failed(format!(
+            "audit chain of {slug} is broken at event {} ({})",
+            verification.broken_at.unwrap_or_default(),
+            verification.problem.unwrap_or_default()
+        )))
+    }
+}

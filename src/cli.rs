@@ -39,9 +39,21 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply pending database migrations and exit (the server also applies them at start).
     Migrate,
+    /// Check a contest's audit chain.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Manage organizer accounts from the shell.
     #[command(subcommand)]
     User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute every hash of the contest's chain; exits non-zero at the first broken link.
+    Verify {
+        #[arg(long)]
+        contest: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -121,6 +133,9 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Some(Command::User(command)) => crate::admin_cli::user(&database, command),
+        Some(Command::Audit(AuditCommand::Verify { contest })) => {
+            crate::admin_cli::verify_audit(&database, &contest)
+        }
     }
 }
 

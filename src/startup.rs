@@ -11,6 +11,7 @@ use tracing_actix_web::TracingLogger;
 
 use crate::config::Settings;
 use crate::error::{extractors, ApiError, PROBLEM_JSON};
+use crate::store::group_commit::GroupCommitter;
 use crate::store::Db;
 
 /// A bound, not yet running server.
@@ -79,12 +80,14 @@ impl Application {
 fn serve(listener: TcpListener, db: Db, workers: Option<usize>) -> std::io::Result<Server> {
     let db = web::Data::new(db);
     let login_throttle = web::Data::new(crate::api::auth::LoginThrottle::default());
+    let committer = web::Data::new(GroupCommitter::start(db.get_ref().clone()));
     let mut server = HttpServer::new(move || {
         App::new()
             .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
             .wrap(TracingLogger::default())
             .app_data(db.clone())
             .app_data(login_throttle.clone())
+            .app_data(committer.clone())
             .app_data(
                 web::JsonConfig::default()
                     .limit(extractors::MAX_JSON_BYTES)

@@ -49,7 +49,7 @@ impl Default for LoginThrottle {
 }
 
 impl LoginThrottle {
-    fn check(&self, username: &str, address: &str) -> Result<(), ApiError> {
+    pub fn check(&self, username: &str, address: &str) -> Result<(), ApiError> {
         let now = DefaultClock::default().now();
         let account = self.per_account.check_key(&username.to_lowercase());
         let address = self.per_address.check_key(&address.to_owned());

@@ -137,7 +137,8 @@ async fn authenticate(req: &HttpRequest) -> Result<Option<Organizer>, ApiError> 
 fn bearer_token(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let token = value.strip_prefix("Bearer ")?.trim();
-    (!token.is_empty()).then(|| token.to_owned())
+    // Judge sessions (`sbk_…`) are bearer tokens too; they are not an organizer's.
+    (!token.is_empty() && !token.starts_with("sbk_")).then(|| token.to_owned())
 }
 
 /// Cookie-authenticated requests that change state must come from our own pages: a browser

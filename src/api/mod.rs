@@ -2,16 +2,23 @@
 //! store, and answers with a view type; errors are `ApiError`s.
 
 mod accounts;
+mod appeals;
+mod audit;
 pub mod auth;
 pub mod caller;
 pub mod contests;
 mod draw;
 mod health;
 mod html;
+mod imported_marks;
+mod judge_auth;
+mod judges;
 mod openapi;
 mod registration;
+mod review;
 mod scheme_sheet;
 pub mod schemes;
+mod sheets;
 pub mod teams;
 mod validate;
 pub mod views;
@@ -29,8 +36,14 @@ pub fn configure_v1(cfg: &mut web::ServiceConfig) {
     cfg.configure(auth::configure)
         .configure(accounts::configure)
         .configure(contests::configure)
+        .configure(schemes::configure)
+        .configure(judges::configure)
+        .configure(sheets::configure)
+        .configure(review::configure)
+        .configure(audit::configure)
+        .configure(imported_marks::configure)
+        .configure(appeals::configure)
         .configure(teams::configure)
         .configure(registration::configure)
-        .configure(draw::configure)
-        .configure(schemes::configure);
+        .configure(draw::configure);
 }

@@ -120,7 +120,7 @@ pub struct CriterionDocument {
 }
 
 impl CriterionDocument {
-    fn domain_kind(&self) -> CriterionKind {
+    pub fn domain_kind(&self) -> CriterionKind {
         match self.kind {
             KindName::Measurement => CriterionKind::Measurement {
                 step: self.step.unwrap_or(Mark::ZERO),

@@ -49,3 +49,6 @@ pub use scheme::{
 pub use scoring::{module_score, ModuleScore};
 pub use standardised::{standardise, standardised_totals, StandardisedScores};
 pub use team_code::{InvalidTeamCode, TeamCode};
+
+#[cfg(test)]
+mod worked_example;

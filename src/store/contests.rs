@@ -63,6 +63,14 @@ pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<C
         .optional()
 }
 
+pub fn find_by_id(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Contest>> {
+    contests::table
+        .find(id)
+        .select(Contest::as_select())
+        .first(conn)
+        .optional()
+}
+
 pub fn slug_taken(conn: &mut DbConnection, slug: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         contests::table.filter(contests::slug.eq(slug)),

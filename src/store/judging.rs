@@ -3,7 +3,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{criteria, imported_marks, judges, modules, panels, score_sheets};
+use super::schema::{
+    criteria, imported_marks, judge_sessions, judges, modules, panels, score_sheets,
+};
 use super::DbConnection;
 
 /// Sheet statuses.
@@ -112,4 +114,248 @@ impl ScoreSheet {
     pub fn parsed_marks(&self) -> Result<StoredMarks, serde_json::Error> {
         serde_json::from_str(&self.marks)
     }
+}
+
+pub fn insert_judge(conn: &mut DbConnection, judge: &Judge) -> QueryResult<()> {
+    diesel::insert_into(judges::table)
+        .values(judge)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn update_judge(conn: &mut DbConnection, judge: &Judge) -> QueryResult<()> {
+    diesel::update(judges::table.find(&judge.id))
+        .set(judge)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn judges_of_contest(conn: &mut DbConnection, contest_id: &str) -> QueryResult<Vec<Judge>> {
+    judges::table
+        .filter(judges::contest_id.eq(contest_id))
+        .order((judges::is_chief.desc(), judges::name))
+        .select(Judge::as_select())
+        .load(conn)
+}
+
+pub fn find_judge(
+    conn: &mut DbConnection,
+    contest_id: &str,
+    judge_id: &str,
+) -> QueryResult<Option<Judge>> {
+    judges::table
+        .filter(judges::contest_id.eq(contest_id))
+        .filter(judges::id.eq(judge_id))
+        .select(Judge::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The live judge a personal link belongs to.
+pub fn judge_for_link(conn: &mut DbConnection, token_hash: &str) -> QueryResult<Option<Judge>> {
+    judges::table
+        .filter(judges::token_hash.eq(token_hash))
+        .filter(judges::revoked_at.is_null())
+        .select(Judge::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert_judge_session(
+    conn: &mut DbConnection,
+    token_hash: &str,
+    judge_id: &str,
+    now: NaiveDateTime,
+    expires_at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(judge_sessions::table)
+        .values((
+            judge_sessions::token_hash.eq(token_hash),
+            judge_sessions::judge_id.eq(judge_id),
+            judge_sessions::created_at.eq(now),
+            judge_sessions::expires_at.eq(expires_at),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// The judge behind an unexpired session, if the judge has not been revoked since: checked on
+/// every request, so a revocation takes effect at once on every node.
+pub fn judge_for_session(
+    conn: &mut DbConnection,
+    token_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<Judge>> {
+    judge_sessions::table
+        .inner_join(judges::table)
+        .filter(judge_sessions::token_hash.eq(token_hash))
+        .filter(judge_sessions::expires_at.gt(now))
+        .filter(judges::revoked_at.is_null())
+        .select(Judge::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn end_judge_sessions(conn: &mut DbConnection, judge_id: &str) -> QueryResult<usize> {
+    diesel::delete(judge_sessions::table.filter(judge_sessions::judge_id.eq(judge_id)))
+        .execute(conn)
+}
+
+/// Ids of the modules on the judge's panels.
+pub fn modules_of_judge(conn: &mut DbConnection, judge_id: &str) -> QueryResult<Vec<String>> {
+    panels::table
+        .filter(panels::judge_id.eq(judge_id))
+        .select(panels::module_id)
+        .load(conn)
+}
+
+pub fn panel_of_module(conn: &mut DbConnection, module_id: &str) -> QueryResult<Vec<String>> {
+    panels::table
+        .filter(panels::module_id.eq(module_id))
+        .select(panels::judge_id)
+        .load(conn)
+}
+
+pub fn set_panel(
+    conn: &mut DbConnection,
+    module_id: &str,
+    judge_ids: &[String],
+) -> QueryResult<()> {
+    diesel::delete(panels::table.filter(panels::module_id.eq(module_id))).execute(conn)?;
+    for judge_id in judge_ids {
+        diesel::insert_into(panels::table)
+            .values((
+                panels::module_id.eq(module_id),
+                panels::judge_id.eq(judge_id),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn sheet_by_client_id(
+    conn: &mut DbConnection,
+    client_id: &str,
+) -> QueryResult<Option<ScoreSheet>> {
+    score_sheets::table
+        .filter(score_sheets::client_id.eq(client_id))
+        .select(ScoreSheet::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn sheet_for(
+    conn: &mut DbConnection,
+    judge_id: &str,
+    team_id: &str,
+    module_id: &str,
+) -> QueryResult<Option<ScoreSheet>> {
+    score_sheets::table
+        .filter(score_sheets::judge_id.eq(judge_id))
+        .filter(score_sheets::team_id.eq(team_id))
+        .filter(score_sheets::module_id.eq(module_id))
+        .select(ScoreSheet::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn sheets_of_module(conn: &mut DbConnection, module_id: &str) -> QueryResult<Vec<ScoreSheet>> {
+    score_sheets::table
+        .filter(score_sheets::module_id.eq(module_id))
+        .select(ScoreSheet::as_select())
+        .load(conn)
+}
+
+pub fn sheets_of_judge(
+    conn: &mut DbConnection,
+    judge_id: &str,
+    module_id: &str,
+) -> QueryResult<Vec<ScoreSheet>> {
+    score_sheets::table
+        .filter(score_sheets::judge_id.eq(judge_id))
+        .filter(score_sheets::module_id.eq(module_id))
+        .select(ScoreSheet::as_select())
+        .load(conn)
+}
+
+pub fn insert_sheet(conn: &mut DbConnection, sheet: &ScoreSheet) -> QueryResult<()> {
+    diesel::insert_into(score_sheets::table)
+        .values(sheet)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn update_sheet(conn: &mut DbConnection, sheet: &ScoreSheet) -> QueryResult<()> {
+    diesel::update(score_sheets::table.find(&sheet.id))
+        .set(sheet)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn set_module_state(
+    conn: &mut DbConnection,
+    module_id: &str,
+    state: &str,
+) -> QueryResult<usize> {
+    diesel::update(modules::table.find(module_id))
+        .set(modules::state.eq(state))
+        .execute(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = super::schema::discrepancy_resolutions)]
+pub struct ResolutionRow {
+    pub id: String,
+    pub module_id: String,
+    pub team_id: String,
+    pub criterion_code: String,
+    /// The judges' levels the resolution was made on (a changed mark reopens the flag).
+    pub levels: String,
+    pub resolution: String,
+    pub reason: String,
+    pub resolved_by: String,
+    pub resolved_at: NaiveDateTime,
+}
+
+pub fn insert_resolution(conn: &mut DbConnection, row: &ResolutionRow) -> QueryResult<()> {
+    diesel::insert_into(super::schema::discrepancy_resolutions::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn resolutions_of_module(
+    conn: &mut DbConnection,
+    module_id: &str,
+) -> QueryResult<Vec<ResolutionRow>> {
+    use super::schema::discrepancy_resolutions as r;
+    r::table
+        .filter(r::module_id.eq(module_id))
+        .select(ResolutionRow::as_select())
+        .load(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = imported_marks)]
+pub struct ImportedMarkRow {
+    pub team_id: String,
+    pub criterion_id: String,
+    pub points: i64,
+    pub source: String,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Stores an imported mark, replacing an earlier one for the same team and criterion (delete
+/// then insert: the two-backend connection has no upsert).
+pub fn put_imported_mark(conn: &mut DbConnection, row: &ImportedMarkRow) -> QueryResult<()> {
+    diesel::delete(
+        imported_marks::table
+            .filter(imported_marks::team_id.eq(&row.team_id))
+            .filter(imported_marks::criterion_id.eq(&row.criterion_id)),
+    )
+    .execute(conn)?;
+    diesel::insert_into(imported_marks::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
 }

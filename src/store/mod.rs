@@ -2,9 +2,11 @@
 //! migrations, and the helpers handlers use to run queries off the async workers.
 
 pub mod accounts;
+pub mod appeals;
 pub mod audit;
 mod connection;
 pub mod contests;
+pub mod group_commit;
 pub mod judging;
 mod migrations;
 pub mod schema;
@@ -218,6 +220,15 @@ impl Db {
     ) -> Result<diesel::r2d2::PooledConnection<ConnectionManager>, diesel::r2d2::PoolError> {
         self.pool.get()
     }
+}
+
+/// The current time in UTC at the microsecond precision both backends store, so a value
+/// written and the same value read back compare equal.
+pub fn now() -> chrono::NaiveDateTime {
+    use chrono::Timelike;
+    let now = chrono::Utc::now().naive_utc();
+    now.with_nanosecond(now.nanosecond() / 1000 * 1000)
+        .unwrap_or(now)
 }
 
 /// Opens the database and applies pending migrations without starting a server.

@@ -3,11 +3,13 @@
 mod helpers;
 
 mod accounts;
+mod appeals_and_imports;
 mod auth;
 mod contests;
 mod draw;
 mod errors;
 mod health;
+mod judging;
 mod openapi;
 mod registration_import;
 mod schemes;
