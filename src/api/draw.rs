@@ -179,7 +179,7 @@ pub async fn run_draw(
             let targets = teams::awaiting_draw(conn, &contest.id)?;
             let slots = draw(&mut OsRng, targets.len(), &avoid)
                 .map_err(|e| ApiError::conflict(e.code(), e.to_string()))?;
-            let now = teams::now();
+            let now = crate::store::now();
             let mut drawn_ids = HashSet::new();
             for (team, slot) in targets.iter().zip(&slots) {
                 let station =

@@ -135,7 +135,7 @@ fn plan_import(
     contest: &Contest,
     drafts: Vec<TeamDraft>,
 ) -> Result<Vec<TeamPlan>, ApiError> {
-    let now = teams::now();
+    let now = crate::store::now();
     drafts
         .into_iter()
         .map(|draft| {

@@ -500,7 +500,7 @@ pub fn insert_team(
     team: &ValidTeam,
     status: &str,
 ) -> Result<Team, ApiError> {
-    let now = teams::now();
+    let now = crate::store::now();
     let row = Team {
         id: uuid::Uuid::new_v4().to_string(),
         contest_id: contest.id.clone(),
@@ -764,7 +764,7 @@ pub async fn update_team(
             team.school = valid.school.clone();
             team.region = valid.region.clone();
             team.coach = valid.coach.clone();
-            team.updated_at = teams::now();
+            team.updated_at = crate::store::now();
             teams::update(conn, &team)?;
             apply_members(conn, &plan_members(&team, &stored, &valid.members))?;
             let view = masked_view(conn, &team)?;
@@ -813,7 +813,7 @@ async fn change_team(
         ensure_not_locked(&contest)?;
         let mut team = find_team(conn, &contest, &team_id)?;
         let before = masked_view(conn, &team)?;
-        let now = teams::now();
+        let now = crate::store::now();
         change(&contest, &mut team, now)?;
         team.updated_at = now;
         teams::update(conn, &team)?;

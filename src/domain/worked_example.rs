@@ -2,8 +2,8 @@
 //! cannot drift from the code.
 
 use crate::domain::{
-    aggregate, find_discrepancies, module_score, rank, AggregationRule, AwardTier, AwardTiers, Criterion,
-    CriterionKind, Mark, MarkInput, Module, ModuleScore, TeamResult,
+    aggregate, find_discrepancies, module_score, rank, AggregationRule, AwardTier, AwardTiers,
+    Criterion, CriterionKind, Mark, MarkInput, Module, ModuleScore, TeamResult,
 };
 
 fn points(text: &str) -> Mark {
@@ -14,9 +14,23 @@ fn store_setup() -> Module {
     Module {
         code: "A".into(),
         criteria: vec![
-            Criterion { code: "A1".into(), max: points("5"), kind: CriterionKind::Measurement { step: points("0.5") } },
-            Criterion { code: "A2".into(), max: points("6"), kind: CriterionKind::Judgement },
-            Criterion { code: "A3".into(), max: points("2"), kind: CriterionKind::Deduction },
+            Criterion {
+                code: "A1".into(),
+                max: points("5"),
+                kind: CriterionKind::Measurement {
+                    step: points("0.5"),
+                },
+            },
+            Criterion {
+                code: "A2".into(),
+                max: points("6"),
+                kind: CriterionKind::Judgement,
+            },
+            Criterion {
+                code: "A3".into(),
+                max: points("2"),
+                kind: CriterionKind::Deduction,
+            },
         ],
         weight: Some(points("25")),
         aggregation: AggregationRule::Auto,
@@ -57,7 +71,10 @@ fn the_documented_ranking_and_awards_are_what_the_rules_compute() {
     let team = |n: u128, total: &str, c: &str| TeamResult {
         team: uuid::Uuid::from_u128(n),
         total: points(total),
-        modules: vec![ModuleScore { score: points(c), provisional: false }],
+        modules: vec![ModuleScore {
+            score: points(c),
+            provisional: false,
+        }],
         provisional: false,
     };
     let mut teams = vec![
@@ -75,9 +92,23 @@ fn the_documented_ranking_and_awards_are_what_the_rules_compute() {
 
     let ranks: Vec<usize> = standings.iter().map(|s| s.rank).collect();
     assert_eq!(ranks, [1, 2, 2, 4, 5, 6, 7, 8, 9, 10]);
-    let awards: Vec<Option<u8>> = standings.iter().map(|s| s.award.map(AwardTier::number)).collect();
+    let awards: Vec<Option<u8>> = standings
+        .iter()
+        .map(|s| s.award.map(AwardTier::number))
+        .collect();
     assert_eq!(
         awards,
-        [Some(1), Some(2), Some(2), Some(3), Some(3), Some(3), None, None, None, None]
+        [
+            Some(1),
+            Some(2),
+            Some(2),
+            Some(3),
+            Some(3),
+            Some(3),
+            None,
+            None,
+            None,
+            None
+        ]
     );
 }

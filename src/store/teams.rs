@@ -1,6 +1,6 @@
 //! Teams and their contestants.
 
-use chrono::{NaiveDateTime, Timelike, Utc};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{contestants, teams};
@@ -120,14 +120,6 @@ pub fn contestants_of_contest(
         .order((contestants::team_id, contestants::position))
         .select(Contestant::as_select())
         .load(conn)
-}
-
-/// The current UTC time at the precision both backends store (microseconds), so a team
-/// answered right after a write looks the same as when it is read back.
-pub fn now() -> NaiveDateTime {
-    let now = Utc::now().naive_utc();
-    now.with_nanosecond(now.nanosecond() / 1000 * 1000)
-        .unwrap_or(now)
 }
 
 pub fn insert(conn: &mut DbConnection, team: &Team) -> QueryResult<()> {
