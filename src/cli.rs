@@ -39,6 +39,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply pending database migrations and exit (the server also applies them at start).
     Migrate,
+    /// Add the demo contest (co-hosts, scheme, 30 teams, 12 judges, some marks) and exit.
+    Demo,
     /// Check a contest's audit chain.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -98,6 +100,10 @@ pub struct ServeArgs {
     #[arg(long, env = "SKILLBOARD_ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: Option<String>,
 
+    /// Seed the demo contest on start (if it is not there yet) and print its logins.
+    #[arg(long, env = "SKILLBOARD_DEMO")]
+    pub demo: bool,
+
     /// Database connections in the pool.
     #[arg(long, env = "SKILLBOARD_POOL_SIZE", default_value_t = 16)]
     pub pool_size: u32,
@@ -133,6 +139,16 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Some(Command::User(command)) => crate::admin_cli::user(&database, command),
+        Some(Command::Demo) => {
+            let db = crate::store::Db::open(&database, 2, true)?;
+            crate::bootstrap::ensure_admin(&db, None)
+                .map_err(|e| CliError::Command(e.to_string()))?;
+            match crate::demo::seed(&db).map_err(|e| CliError::Command(e.to_string()))? {
+                Some(logins) => crate::demo::print_logins("http://127.0.0.1:8080/", &logins),
+                None => println!("the demo contest {} exists already", crate::demo::DEMO_SLUG),
+            }
+            Ok(())
+        }
         Some(Command::Audit(AuditCommand::Verify { contest })) => {
             crate::admin_cli::verify_audit(&database, &contest)
         }
@@ -158,6 +174,7 @@ fn serve(database: DatabaseTarget, args: ServeArgs) -> Result<(), CliError> {
     settings.sqlite_synchronous_full = !args.sqlite_fast;
     settings.workers = args.workers;
     settings.admin_password = args.admin_password;
+    let demo = args.demo;
     actix_web::rt::System::new().block_on(async move {
         let application = Application::build(settings.clone())?;
         let host = match settings.bind.ip() {
@@ -168,6 +185,17 @@ fn serve(database: DatabaseTarget, args: ServeArgs) -> Result<(), CliError> {
         let url = format!("http://{host}:{}/", application.port());
         tracing::info!(database = %settings.database, %url, "Skillboard is ready");
         println!("Skillboard is running on {}. Open {url}", settings.database);
+        if demo {
+            let seeded = crate::demo::seed(application.db())
+                .map_err(|e| CliError::Command(e.to_string()))?;
+            match seeded {
+                Some(logins) => crate::demo::print_logins(&url, &logins),
+                None => println!(
+                    "The demo contest {} is there already.",
+                    crate::demo::DEMO_SLUG
+                ),
+            }
+        }
         application.run_until_stopped().await?;
         tracing::info!("Skillboard stopped");
         Ok(())

@@ -132,6 +132,24 @@ impl CriterionDocument {
     }
 }
 
+/// The domain kind of a stored criterion.
+pub fn kind_of(criterion: &crate::store::schemes::CriterionRow) -> Result<CriterionKind, ApiError> {
+    Ok(match KindName::parse(&criterion.kind) {
+        Some(KindName::Measurement) => CriterionKind::Measurement {
+            step: Mark::from_hundredths(criterion.step.unwrap_or(100)),
+        },
+        Some(KindName::Judgement) => CriterionKind::Judgement,
+        Some(KindName::Imported) => CriterionKind::Imported,
+        Some(KindName::Deduction) => CriterionKind::Deduction,
+        None => {
+            return Err(ApiError::internal(format!(
+                "unknown criterion kind {:?}",
+                criterion.kind
+            )))
+        }
+    })
+}
+
 /// Checks a scheme document: texts, the per-kind fields, and the domain rules (unique codes,
 /// positive maxima, steps dividing the maximum).
 pub fn validate(document: &SchemeDocument) -> Result<(), ApiError> {
@@ -225,7 +243,7 @@ fn aggregation_name(rule: AggregationRule) -> Result<String, ApiError> {
 }
 
 /// Rows to store for a validated document (fresh ids; `schemes::replace` keeps existing ones).
-fn rows(contest_id: &str, document: &SchemeDocument) -> Result<Vec<StoredModule>, ApiError> {
+pub fn rows(contest_id: &str, document: &SchemeDocument) -> Result<Vec<StoredModule>, ApiError> {
     document
         .modules
         .iter()

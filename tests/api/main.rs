@@ -6,6 +6,7 @@ mod accounts;
 mod appeals_and_imports;
 mod auth;
 mod contests;
+mod demo;
 mod draw;
 mod errors;
 mod health;
