@@ -68,7 +68,7 @@ function sessionBanner() {
 }
 
 function show(back, ...content) {
-  root.replaceChildren(header(back), sessionBanner(), h('main', { class: 'screen' }, ...content));
+  root.replaceChildren(...[header(back), sessionBanner(), h('main', { class: 'screen' }, ...content)].filter(Boolean));
   window.scrollTo(0, 0);
 }
 
@@ -211,6 +211,7 @@ async function recordsOf(module) {
 async function renderModules() {
   screen = { name: 'modules', refresh: renderModules };
   const mine = screen;
+  await loadMe();
   const items = [];
   for (const module of me.modules) {
     const locked = module.state === 'locked';
@@ -247,10 +248,11 @@ async function renderTeams(code) {
     show(back, h('h1', {}, `${module.code} · ${pick(module.title_zh, module.title_en)}`), h('p', { class: 'notice' }, t('module_imported_only')));
     return;
   }
-  const { teams, fresh } = await teamsOf(code);
+  // A module may have been locked (or reopened) since: the list shows it as it is now.
+  const [{ teams, fresh }] = await Promise.all([teamsOf(code), loadMe()]);
   const records = await recordsOf(code);
   if (screen !== mine) return;
-  const locked = module.state === 'locked';
+  const locked = (moduleOf(code) || module).state === 'locked';
   const rows = [...teams].sort(byStation).map((team) => {
     const state = outbox.stateOf(records.get(team.code), team.sheet, locked);
     return h('li', {},
