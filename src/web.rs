@@ -6,6 +6,8 @@ use rust_embed::RustEmbed;
 
 use crate::error::ApiError;
 
+mod judge;
+
 #[derive(RustEmbed)]
 #[folder = "web/"]
 struct Assets;
@@ -13,6 +15,7 @@ struct Assets;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(index))
         .route("/static/{path:.*}", web::get().to(asset));
+    judge::configure(cfg);
 }
 
 async fn index() -> Result<HttpResponse, ApiError> {
