@@ -116,7 +116,7 @@ async function enter() {
 
 function renderTopbar() {
   const me = app.me;
-  const org = me.organization ? ` · ${me.organization.name}` : me.is_admin ? ` · ${t('top.admin')}` : '';
+  const org = me.organization ? ` · ${me.organization.name}` : '';
   $('who').textContent = `${me.display_name}${org}`;
 }
 
