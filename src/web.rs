@@ -14,12 +14,18 @@ struct Assets;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(index))
+        .route("/admin", web::get().to(admin))
+        .route("/admin/", web::get().to(admin))
         .route("/static/{path:.*}", web::get().to(asset));
     judge::configure(cfg);
 }
 
 async fn index() -> Result<HttpResponse, ApiError> {
     embedded("index.html")
+}
+
+async fn admin() -> Result<HttpResponse, ApiError> {
+    embedded("admin/index.html")
 }
 
 async fn asset(req: HttpRequest) -> Result<HttpResponse, ApiError> {
