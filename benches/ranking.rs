@@ -6,7 +6,8 @@
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion as Bench};
 use skillboard::domain::{
-    AggregationRule, AwardTiers, BoardModule, Criterion, CriterionKind, Mark, Module, Scoreboard, SubmittedSheet,
+    AggregationRule, AwardTiers, BoardModule, Criterion, CriterionKind, Mark, Module, Scoreboard,
+    SubmittedSheet,
 };
 use uuid::Uuid;
 
@@ -24,14 +25,18 @@ fn scheme() -> Vec<BoardModule> {
                     .map(|c| Criterion {
                         code: format!("M{m}C{c}"),
                         max: Mark::from_points(10),
-                        kind: CriterionKind::Measurement { step: Mark::from_hundredths(50) },
+                        kind: CriterionKind::Measurement {
+                            step: Mark::from_hundredths(50),
+                        },
                     })
                     .collect(),
                 weight: None,
                 aggregation: AggregationRule::Auto,
                 discrepancy_threshold: 1,
             },
-            panel: (0..JUDGES).map(|j| Uuid::from_u128(1_000_000 + m as u128 * 100 + j)).collect(),
+            panel: (0..JUDGES)
+                .map(|j| Uuid::from_u128(1_000_000 + m as u128 * 100 + j))
+                .collect(),
         })
         .collect()
 }
@@ -63,7 +68,8 @@ fn all_sheets() -> Vec<SubmittedSheet> {
 }
 
 fn build(sheets: &[SubmittedSheet]) -> Scoreboard {
-    let mut board = Scoreboard::new(scheme(), (0..TEAMS).map(Uuid::from_u128)).expect("a valid scheme");
+    let mut board =
+        Scoreboard::new(scheme(), (0..TEAMS).map(Uuid::from_u128)).expect("a valid scheme");
     for sheet in sheets {
         board.apply_sheet(sheet).expect("a valid sheet");
     }
@@ -88,7 +94,9 @@ fn ranking(c: &mut Bench) {
             || built.clone(),
             |board| {
                 salt += 1;
-                board.apply_sheet(&sheet(421, 3, 2, salt)).expect("a valid sheet")
+                board
+                    .apply_sheet(&sheet(421, 3, 2, salt))
+                    .expect("a valid sheet")
             },
             BatchSize::LargeInput,
         )
@@ -98,7 +106,9 @@ fn ranking(c: &mut Bench) {
             || built.clone(),
             |board| {
                 salt += 1;
-                board.apply_sheet(&sheet(421, 3, 2, salt)).expect("a valid sheet");
+                board
+                    .apply_sheet(&sheet(421, 3, 2, salt))
+                    .expect("a valid sheet");
                 board.standings(&tie_break, &tiers)
             },
             BatchSize::LargeInput,

@@ -6,6 +6,7 @@
 pub mod proxy;
 mod session;
 
+#[allow(unused_imports)] // the browser tests share these helpers without using Reply
 pub use session::Reply;
 pub use session::Session;
 
