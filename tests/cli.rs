@@ -4,6 +4,16 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// Kills the server when a test ends, passing or failing, so no stray process outlives it.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 fn skillboard() -> Command {
     Command::new(env!("CARGO_BIN_EXE_skillboard"))
 }
@@ -43,15 +53,18 @@ fn wait_for_exit(child: &mut Child, limit: Duration) -> std::process::ExitStatus
 fn serve_prints_the_url_answers_health_and_stops_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let database_url = format!("sqlite://{}", dir.path().join("cli.db").display());
-    let mut child = skillboard()
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .env("DATABASE_URL", &database_url)
-        .env("SKILLBOARD_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut server = KillOnDrop(
+        skillboard()
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .env("DATABASE_URL", &database_url)
+            .env("SKILLBOARD_LOG", "warn")
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let child = &mut server.0;
 
-    let url = announced_url(&mut child);
+    let url = announced_url(child);
     let health: serde_json::Value = reqwest::blocking_get(&format!("{url}healthz"));
     assert_eq!(health["status"], "ok");
     assert_eq!(health["database"], "sqlite");
@@ -61,7 +74,7 @@ fn serve_prints_the_url_answers_health_and_stops_cleanly_on_sigterm() {
         .status()
         .unwrap();
     assert!(killed.success());
-    let status = wait_for_exit(&mut child, Duration::from_secs(30));
+    let status = wait_for_exit(child, Duration::from_secs(30));
     assert!(status.success(), "exit status after SIGTERM: {status}");
 }
 
