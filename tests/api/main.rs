@@ -13,6 +13,7 @@ mod health;
 mod judging;
 mod openapi;
 mod registration_import;
+mod roles;
 mod schemes;
 mod self_registration;
 mod teams;
