@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod live;
 pub mod security;
 pub mod sheets;
 pub mod startup;

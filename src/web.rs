@@ -13,6 +13,12 @@ struct Assets;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(index))
         .route("/static/{path:.*}", web::get().to(asset));
+    cfg.route("/board/{slug}", web::get().to(board_page));
+}
+
+/// The spectator board; the page reads the slug from its own address.
+async fn board_page() -> Result<HttpResponse, ApiError> {
+    embedded("board/index.html")
 }
 
 async fn index() -> Result<HttpResponse, ApiError> {

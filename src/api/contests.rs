@@ -281,6 +281,8 @@ pub async fn create_contest(
         appeal_window_minutes: 120,
         self_registration: false,
         board_version: 0,
+        reveal_mode: "none".to_owned(),
+        revealed_positions: 0,
     };
     check_contest_fields(&mut checks, &contest, &award_tiers, team_size);
     if !body.tie_break.is_empty() {

@@ -3,6 +3,7 @@
 
 mod accounts;
 pub mod auth;
+pub mod boards;
 pub mod caller;
 pub mod contests;
 mod health;
@@ -26,4 +27,5 @@ pub fn configure_v1(cfg: &mut web::ServiceConfig) {
         .configure(accounts::configure)
         .configure(contests::configure)
         .configure(schemes::configure);
+    cfg.configure(boards::configure);
 }

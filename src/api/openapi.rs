@@ -28,12 +28,16 @@ use utoipa::OpenApi;
         super::schemes::export_xlsx,
         super::schemes::import_xlsx,
         super::schemes::reopen,
+        super::boards::public_board,
+        super::boards::live_board,
+        super::boards::reveal,
     ),
     tags(
         (name = "auth", description = "Signing in, sessions and API tokens"),
         (name = "accounts", description = "Organizations and organizer accounts"),
         (name = "contests", description = "Contests, co-hosts and the contest state machine"),
         (name = "schemes", description = "Marking schemes: modules and criteria"),
+        (name = "boards", description = "Leaderboards: public, live, per module; the reveal"),
     )
 )]
 pub struct ApiDoc;

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod boards;
 mod connection;
 pub mod contests;
 pub mod judging;
