@@ -428,6 +428,7 @@ pub struct ContestChanges {
 pub async fn update_contest(
     organizer: Organizer,
     db: web::Data<Db>,
+    hub: web::Data<crate::live::BoardHub>,
     path: web::Path<String>,
     body: web::Json<ContestChanges>,
 ) -> Result<HttpResponse, ApiError> {
@@ -505,6 +506,8 @@ pub async fn update_contest(
             Ok(view)
         })
         .await?;
+    // Visibility, freeze time, tie-breaks, award tiers and the state all show on boards.
+    hub.contest_changed(&view.id);
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -521,6 +524,7 @@ pub struct StateChange {
 pub async fn change_state(
     organizer: Organizer,
     db: web::Data<Db>,
+    hub: web::Data<crate::live::BoardHub>,
     path: web::Path<String>,
     body: web::Json<StateChange>,
 ) -> Result<HttpResponse, ApiError> {
@@ -574,6 +578,8 @@ pub async fn change_state(
             contest_view(conn, contest)
         })
         .await?;
+    // Visibility, freeze time, tie-breaks, award tiers and the state all show on boards.
+    hub.contest_changed(&view.id);
     Ok(HttpResponse::Ok().json(view))
 }
 

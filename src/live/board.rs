@@ -259,7 +259,8 @@ impl LoadedBoard {
     fn apply_changes(&mut self, conn: &mut DbConnection, everything: bool) -> Result<(), ApiError> {
         let since = match (everything, self.watermark) {
             (false, Some(mark)) => mark - chrono::Duration::seconds(OVERLAP_SECONDS),
-            _ => NaiveDateTime::MIN,
+            // Not NaiveDateTime::MIN: PostgreSQL's timestamps start at 4713 BC.
+            _ => DateTime::UNIX_EPOCH.naive_utc(),
         };
         let rows = boards::sheets_changed_since(conn, &self.meta.id, since)?;
         self.last_applied = 0;

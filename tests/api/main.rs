@@ -4,8 +4,10 @@ mod helpers;
 
 mod accounts;
 mod auth;
+mod boards;
 mod contests;
 mod errors;
 mod health;
 mod openapi;
 mod schemes;
+mod websocket;

@@ -81,6 +81,16 @@ impl TestDatabase {
     }
 }
 
+impl TestDatabase {
+    /// The same database again, for a second server on it (the first keeps the temp dir).
+    pub fn shared(&self) -> TestDatabase {
+        TestDatabase {
+            target: self.target.clone(),
+            _dir: None,
+        }
+    }
+}
+
 /// A running server and a client for it.
 pub struct TestApp {
     pub address: String,
@@ -88,6 +98,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: Db,
     pub database: TestDatabase,
+    /// The live boards of this server, for tests that stand in for a writer.
+    pub hub: skillboard::live::BoardHub,
 }
 
 impl TestApp {
@@ -129,6 +141,7 @@ pub async fn spawn_app_on(database: TestDatabase, adjust: impl FnOnce(&mut Setti
     let application = Application::build(settings).expect("the server starts");
     let port = application.port();
     let db = application.db().clone();
+    let hub = application.board_hub().clone();
     actix_web::rt::spawn(application.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
@@ -139,6 +152,7 @@ pub async fn spawn_app_on(database: TestDatabase, adjust: impl FnOnce(&mut Setti
             .unwrap(),
         db,
         database,
+        hub,
     }
 }
 
