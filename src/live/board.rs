@@ -345,7 +345,7 @@ impl LoadedBoard {
         })
     }
 
-    fn apply_imported(&mut self, rows: Vec<(String, String, String, i64, NaiveDateTime)>) {
+    fn apply_imported(&mut self, rows: Vec<boards::ImportedRow>) {
         let mut now_present = HashMap::with_capacity(rows.len());
         for (team_id, module_id, criterion_code, points, updated_at) in rows {
             let (Ok(team), Some(&module)) =

@@ -71,11 +71,11 @@ pub fn sheets_changed_since(
         .load(conn)
 }
 
-/// Every imported mark of a contest, located by module and criterion id.
-pub fn imported_marks(
-    conn: &mut DbConnection,
-    contest_id: &str,
-) -> QueryResult<Vec<(String, String, String, i64, NaiveDateTime)>> {
+/// An imported mark: (team id, module id, criterion code, points in hundredths, updated at).
+pub type ImportedRow = (String, String, String, i64, NaiveDateTime);
+
+/// Every imported mark of a contest, located by module id and criterion code.
+pub fn imported_marks(conn: &mut DbConnection, contest_id: &str) -> QueryResult<Vec<ImportedRow>> {
     imported_marks::table
         .inner_join(criteria::table.inner_join(modules::table))
         .filter(modules::contest_id.eq(contest_id))
