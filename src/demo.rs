@@ -276,6 +276,8 @@ fn seed_in(conn: &mut DbConnection, password_hash: &str) -> Result<DemoLogins, A
         appeal_window_minutes: 120,
         self_registration: false,
         board_version: 0,
+        reveal_mode: "none".into(),
+        revealed_positions: 0,
     };
     contests::insert(conn, &contest)?;
     contests::set_hosts(

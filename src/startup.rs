@@ -11,6 +11,7 @@ use tracing_actix_web::TracingLogger;
 
 use crate::config::Settings;
 use crate::error::{extractors, ApiError, PROBLEM_JSON};
+use crate::live::BoardHub;
 use crate::store::group_commit::GroupCommitter;
 use crate::store::Db;
 
@@ -19,6 +20,7 @@ pub struct Application {
     port: u16,
     server: Server,
     db: Db,
+    board_hub: BoardHub,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +46,11 @@ impl Application {
             settings.sqlite_synchronous_full,
         )?;
         crate::bootstrap::ensure_admin(&db, settings.admin_password.as_deref())?;
+        let postgres_url = match &settings.database {
+            crate::store::DatabaseTarget::Postgres { url } => Some(url.clone()),
+            crate::store::DatabaseTarget::Sqlite { .. } => None,
+        };
+        let board_hub = BoardHub::start(db.clone(), postgres_url);
         let listener = TcpListener::bind(settings.bind).map_err(|source| StartupError::Bind {
             addr: settings.bind,
             source,
@@ -56,11 +63,18 @@ impl Application {
             })?
             .port();
         let server =
-            serve(listener, db.clone(), settings.workers).map_err(|source| StartupError::Bind {
-                addr: settings.bind,
-                source,
+            serve(listener, db.clone(), settings.workers, board_hub.clone()).map_err(|source| {
+                StartupError::Bind {
+                    addr: settings.bind,
+                    source,
+                }
             })?;
-        Ok(Application { port, server, db })
+        Ok(Application {
+            port,
+            server,
+            db,
+            board_hub,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -71,14 +85,25 @@ impl Application {
         &self.db
     }
 
+    /// The live boards; writers call `contest_changed` on it after they commit.
+    pub fn board_hub(&self) -> &BoardHub {
+        &self.board_hub
+    }
+
     /// Serves until SIGINT or SIGTERM; requests in flight are allowed to finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
 }
 
-fn serve(listener: TcpListener, db: Db, workers: Option<usize>) -> std::io::Result<Server> {
+fn serve(
+    listener: TcpListener,
+    db: Db,
+    workers: Option<usize>,
+    board_hub: BoardHub,
+) -> std::io::Result<Server> {
     let db = web::Data::new(db);
+    let board_hub = web::Data::new(board_hub);
     let login_throttle = web::Data::new(crate::api::auth::LoginThrottle::default());
     let committer = web::Data::new(GroupCommitter::start(db.get_ref().clone()));
     let mut server = HttpServer::new(move || {
@@ -88,6 +113,7 @@ fn serve(listener: TcpListener, db: Db, workers: Option<usize>) -> std::io::Resu
             .app_data(db.clone())
             .app_data(login_throttle.clone())
             .app_data(committer.clone())
+            .app_data(board_hub.clone())
             .app_data(
                 web::JsonConfig::default()
                     .limit(extractors::MAX_JSON_BYTES)
@@ -97,6 +123,7 @@ fn serve(listener: TcpListener, db: Db, workers: Option<usize>) -> std::io::Resu
             .app_data(web::QueryConfig::default().error_handler(extractors::query_error))
             .configure(crate::api::configure_operational)
             .service(web::scope("/api/v1").configure(crate::api::configure_v1))
+            .configure(crate::api::boards::configure_sockets)
             .configure(crate::web::configure)
             .default_service(web::to(extractors::not_found))
     })

@@ -18,6 +18,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/", web::get().to(admin))
         .route("/static/{path:.*}", web::get().to(asset));
     judge::configure(cfg);
+    cfg.route("/board/{slug}", web::get().to(board_page));
+}
+
+/// The spectator board; the page reads the slug from its own address.
+async fn board_page() -> Result<HttpResponse, ApiError> {
+    embedded("board/index.html")
 }
 
 async fn index() -> Result<HttpResponse, ApiError> {

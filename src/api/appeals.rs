@@ -205,6 +205,7 @@ pub struct Decision {
 pub async fn decide(
     reviewer: Reviewer,
     db: web::Data<Db>,
+    hub: web::Data<crate::live::BoardHub>,
     path: web::Path<(String, String)>,
     body: web::Json<Decision>,
 ) -> Result<HttpResponse, ApiError> {
@@ -218,6 +219,7 @@ pub async fn decide(
         )]));
     }
     let (slug, id) = path.into_inner();
+    let changed = slug.clone();
     let actor = reviewer.actor();
     let decided = db
         .write(move |conn| {
@@ -283,5 +285,6 @@ pub async fn decide(
                 .ok_or_else(|| ApiError::internal("appeal vanished"))
         })
         .await?;
+    super::boards_changed(&hub, &changed).await;
     Ok(HttpResponse::Ok().json(decided))
 }

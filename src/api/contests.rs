@@ -284,6 +284,8 @@ pub async fn create_contest(
         appeal_window_minutes: 120,
         self_registration: false,
         board_version: 0,
+        reveal_mode: "none".to_owned(),
+        revealed_positions: 0,
     };
     check_contest_fields(&mut checks, &contest, &award_tiers, team_size);
     if !body.tie_break.is_empty() {
@@ -431,6 +433,7 @@ pub struct ContestChanges {
 pub async fn update_contest(
     organizer: Organizer,
     db: web::Data<Db>,
+    hub: web::Data<crate::live::BoardHub>,
     path: web::Path<String>,
     body: web::Json<ContestChanges>,
 ) -> Result<HttpResponse, ApiError> {
@@ -511,6 +514,8 @@ pub async fn update_contest(
             Ok(view)
         })
         .await?;
+    // Visibility, freeze time, tie-breaks, award tiers and the state all show on boards.
+    hub.contest_changed(&view.id);
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -527,6 +532,7 @@ pub struct StateChange {
 pub async fn change_state(
     organizer: Organizer,
     db: web::Data<Db>,
+    hub: web::Data<crate::live::BoardHub>,
     path: web::Path<String>,
     body: web::Json<StateChange>,
 ) -> Result<HttpResponse, ApiError> {
@@ -580,6 +586,8 @@ pub async fn change_state(
             contest_view(conn, contest)
         })
         .await?;
+    // Visibility, freeze time, tie-breaks, award tiers and the state all show on boards.
+    hub.contest_changed(&view.id);
     Ok(HttpResponse::Ok().json(view))
 }
 

@@ -129,10 +129,12 @@ pub async fn get_draw(
 pub async fn run_draw(
     organizer: Organizer,
     db: web::Data<Db>,
+    hub: web::Data<crate::live::BoardHub>,
     path: web::Path<String>,
     body: web::Json<DrawRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = path.into_inner();
+    let changed = slug.clone();
     let request = body.into_inner();
     let reason = request
         .reason
@@ -219,6 +221,7 @@ pub async fn run_draw(
             })
         })
         .await?;
+    super::boards_changed(&hub, &changed).await;
     Ok(HttpResponse::Ok().json(view))
 }
 

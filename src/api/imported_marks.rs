@@ -122,6 +122,7 @@ pub async fn import(
     req: HttpRequest,
     organizer: Organizer,
     db: web::Data<Db>,
+    hub: web::Data<crate::live::BoardHub>,
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
@@ -153,6 +154,7 @@ pub async fn import(
         (rows_from_table(&table)?, true)
     };
     let slug = path.into_inner();
+    let changed = slug.clone();
     let actor = organizer.actor();
     let stored = db
         .write(move |conn| {
@@ -267,5 +269,6 @@ pub async fn import(
             Ok(resolved.len())
         })
         .await?;
+    super::boards_changed(&hub, &changed).await;
     Ok(HttpResponse::Ok().json(ImportSummary { stored }))
 }

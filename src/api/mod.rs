@@ -5,6 +5,7 @@ mod accounts;
 mod appeals;
 mod audit;
 pub mod auth;
+pub mod boards;
 pub mod caller;
 pub mod contests;
 mod draw;
@@ -24,6 +25,15 @@ mod validate;
 pub mod views;
 
 use actix_web::web;
+
+/// Tells the live boards that a committed change may have moved the contest at `slug`.
+pub(crate) async fn boards_changed(hub: &crate::live::BoardHub, slug: &str) {
+    match hub.contest_id(slug).await {
+        Ok(Some(contest_id)) => hub.contest_changed(&contest_id),
+        Ok(None) => {}
+        Err(error) => tracing::warn!(%error, slug, "cannot tell the boards about a change"),
+    }
+}
 
 /// Routes outside `/api/v1` that operators, load balancers and API clients use.
 pub fn configure_operational(cfg: &mut web::ServiceConfig) {
@@ -46,4 +56,5 @@ pub fn configure_v1(cfg: &mut web::ServiceConfig) {
         .configure(teams::configure)
         .configure(registration::configure)
         .configure(draw::configure);
+    cfg.configure(boards::configure);
 }

@@ -64,6 +64,9 @@ use utoipa::OpenApi;
         super::appeals::decide,
         super::audit::verify,
         super::audit::export,
+        super::boards::public_board,
+        super::boards::live_board,
+        super::boards::reveal,
     ),
     tags(
         (name = "auth", description = "Signing in, sessions and API tokens"),
@@ -73,6 +76,7 @@ use utoipa::OpenApi;
         (name = "registration", description = "Teams and contestants, spreadsheet import, self-registration, check-in and the draw"),
         (name = "judging", description = "Judges, panels, score sheets, review and locks"),
         (name = "audit", description = "The tamper-evident audit chain"),
+        (name = "boards", description = "Leaderboards: public, live, per module; the reveal"),
     )
 )]
 pub struct ApiDoc;

@@ -287,10 +287,12 @@ pub struct Resolution {
 pub async fn resolve(
     reviewer: Reviewer,
     db: web::Data<Db>,
+    hub: web::Data<crate::live::BoardHub>,
     path: web::Path<(String, String)>,
     body: web::Json<Resolution>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, code) = path.into_inner();
+    let changed = slug.clone();
     let body = body.into_inner();
     let reason = super::validate::text("reason", &body.reason, 3, 500)?;
     if !matches!(body.resolution.as_str(), "accepted" | "remark") {
@@ -367,6 +369,7 @@ pub async fn resolve(
             build_review(conn, &contest, &module)
         })
         .await?;
+    super::boards_changed(&hub, &changed).await;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -375,9 +378,11 @@ pub async fn resolve(
 pub async fn lock(
     reviewer: Reviewer,
     db: web::Data<Db>,
+    hub: web::Data<crate::live::BoardHub>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, code) = path.into_inner();
+    let changed = slug.clone();
     let actor = reviewer.actor();
     let view = db
         .write(move |conn| {
@@ -432,6 +437,7 @@ pub async fn lock(
             build_review(conn, &contest, &module)
         })
         .await?;
+    super::boards_changed(&hub, &changed).await;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -445,10 +451,12 @@ pub struct Unlock {
 pub async fn unlock(
     reviewer: Reviewer,
     db: web::Data<Db>,
+    hub: web::Data<crate::live::BoardHub>,
     path: web::Path<(String, String)>,
     body: web::Json<Unlock>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, code) = path.into_inner();
+    let changed = slug.clone();
     let reason = super::validate::text("reason", &body.reason, 3, 500)?;
     let actor = reviewer.actor();
     let view = db
@@ -476,5 +484,6 @@ pub async fn unlock(
             build_review(conn, &contest, &module)
         })
         .await?;
+    super::boards_changed(&hub, &changed).await;
     Ok(HttpResponse::Ok().json(view))
 }

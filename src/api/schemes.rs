@@ -361,17 +361,20 @@ pub async fn get_scheme(
 pub async fn put_scheme(
     organizer: Organizer,
     db: web::Data<Db>,
+    hub: web::Data<crate::live::BoardHub>,
     path: web::Path<String>,
     body: web::Json<SchemeDocument>,
 ) -> Result<HttpResponse, ApiError> {
+    let slug = path.into_inner();
     let document = replace_scheme(
         &db,
         organizer,
-        path.into_inner(),
+        slug.clone(),
         body.into_inner(),
         Source::Json,
     )
     .await?;
+    super::boards_changed(&hub, &slug).await;
     Ok(HttpResponse::Ok().json(document))
 }
 
@@ -529,6 +532,7 @@ pub async fn import_xlsx(
     req: HttpRequest,
     organizer: Organizer,
     db: web::Data<Db>,
+    hub: web::Data<crate::live::BoardHub>,
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
@@ -560,6 +564,8 @@ pub async fn import_xlsx(
             format!("Send the scheme as {XLSX_MIME} or application/json."),
         ));
     };
-    let document = replace_scheme(&db, organizer, path.into_inner(), document, source).await?;
+    let slug = path.into_inner();
+    let document = replace_scheme(&db, organizer, slug.clone(), document, source).await?;
+    super::boards_changed(&hub, &slug).await;
     Ok(HttpResponse::Ok().json(document))
 }

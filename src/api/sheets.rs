@@ -364,6 +364,7 @@ fn validate_marks(
 pub async fn put_sheet(
     caller: JudgeCaller,
     committer: web::Data<GroupCommitter>,
+    hub: web::Data<crate::live::BoardHub>,
     path: web::Path<String>,
     body: web::Json<SheetWrite>,
 ) -> Result<HttpResponse, ApiError> {
@@ -390,9 +391,11 @@ pub async fn put_sheet(
     if let Some(comment) = &write.comment {
         super::validate::text("comment", comment, 0, 2000)?;
     }
+    let contest_id = caller.contest.id.clone();
     let (created, view) = committer
         .run(move |conn| save_sheet(conn, &caller, &client_id, write, submitting))
         .await?;
+    hub.contest_changed(&contest_id);
     Ok(if created {
         HttpResponse::Created().json(view)
     } else {

@@ -30,6 +30,10 @@ pub struct Contest {
     pub appeal_window_minutes: i32,
     pub self_registration: bool,
     pub board_version: i64,
+    /// `none`, `steps` or `all`: how much of the final board the public sees (issue 7).
+    pub reveal_mode: String,
+    /// During a step-by-step reveal: positions shown so far, from the bottom up.
+    pub revealed_positions: i32,
 }
 
 /// One co-host of a contest, with its organization's name.

@@ -68,6 +68,8 @@ diesel::table! {
         appeal_window_minutes -> Integer,
         self_registration -> Bool,
         board_version -> BigInt,
+        reveal_mode -> Text,
+        revealed_positions -> Integer,
     }
 }
 

@@ -83,6 +83,16 @@ impl TestDatabase {
     }
 }
 
+impl TestDatabase {
+    /// The same database again, for a second server on it (the first keeps the temp dir).
+    pub fn shared(&self) -> TestDatabase {
+        TestDatabase {
+            target: self.target.clone(),
+            _dir: None,
+        }
+    }
+}
+
 /// A running server and a client for it.
 pub struct TestApp {
     pub address: String,
@@ -90,6 +100,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: Db,
     pub database: TestDatabase,
+    /// The live boards of this server, for tests that stand in for a writer.
+    pub hub: skillboard::live::BoardHub,
 }
 
 impl TestApp {
@@ -131,6 +143,7 @@ pub async fn spawn_app_on(database: TestDatabase, adjust: impl FnOnce(&mut Setti
     let application = Application::build(settings).expect("the server starts");
     let port = application.port();
     let db = application.db().clone();
+    let hub = application.board_hub().clone();
     actix_web::rt::spawn(application.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
@@ -141,6 +154,7 @@ pub async fn spawn_app_on(database: TestDatabase, adjust: impl FnOnce(&mut Setti
             .unwrap(),
         db,
         database,
+        hub,
     }
 }
 

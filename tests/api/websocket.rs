@@ -1,0 +1,284 @@
+//! Board sockets: snapshot then updates, resync, a paused client, the progress socket, and two
+//! nodes on one PostgreSQL database.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use skillboard::live::Channel;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use crate::boards::{eventually, fixture, second_node, team_code};
+use crate::helpers::{TestApp, TestBackend, PASSWORD};
+use crate::on_both_backends;
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+async fn connect(app: &TestApp, path: &str) -> Socket {
+    let url = format!("ws://127.0.0.1:{}{path}", app.port);
+    let (socket, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("the socket opens");
+    socket
+}
+
+/// The next JSON message, skipping pings; fails after a generous timeout.
+async fn next_json(socket: &mut Socket) -> Value {
+    loop {
+        let message = actix_web::rt::time::timeout(WAIT, socket.next())
+            .await
+            .expect("a message in time")
+            .expect("the socket is open")
+            .expect("a valid frame");
+        match message {
+            Message::Text(text) => return serde_json::from_str(&text).expect("JSON"),
+            Message::Close(frame) => panic!("the server closed the socket: {frame:?}"),
+            _ => continue,
+        }
+    }
+}
+
+/// Reads until a message satisfies `wanted`.
+async fn until(socket: &mut Socket, what: &str, wanted: impl Fn(&Value) -> bool) -> Value {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        assert!(std::time::Instant::now() < deadline, "no {what} came");
+        let message = next_json(socket).await;
+        if wanted(&message) {
+            return message;
+        }
+    }
+}
+
+fn version(message: &Value) -> i64 {
+    message["version"].as_i64().expect("a version")
+}
+
+async fn a_socket_gets_a_snapshot_then_an_update_after_a_sheet_is_committed(backend: TestBackend) {
+    let f = fixture(&backend, "codes", 2).await;
+    let mut socket = connect(&f.app, &format!("/ws/contests/{}/board", f.slug)).await;
+
+    let snapshot = next_json(&mut socket).await;
+    assert_eq!(snapshot["type"], "snapshot");
+    assert_eq!(snapshot["board"]["rows"].as_array().unwrap().len(), 2);
+    assert!(!snapshot.to_string().contains("Secret Team"));
+
+    f.submit(1, 0, 750, Utc::now().naive_utc()).await;
+
+    let update = until(&mut socket, "update with the sheet", |m| {
+        m["board"]["rows"][0]["total"] == json!(7.5)
+    })
+    .await;
+    assert_eq!(update["type"], "update");
+    assert!(version(&update) > version(&snapshot), "{update}");
+    assert_eq!(update["board"]["rows"][0]["code"], team_code(2));
+    assert!(!update.to_string().contains("Secret Team"));
+}
+
+async fn resync_returns_a_fresh_snapshot(backend: TestBackend) {
+    let f = fixture(&backend, "names", 2).await;
+    let mut socket = connect(&f.app, &format!("/ws/contests/{}/board", f.slug)).await;
+    let first = next_json(&mut socket).await;
+    f.submit(0, 0, 400, Utc::now().naive_utc()).await;
+    let update = until(&mut socket, "the update", |m| m["type"] == "update").await;
+
+    socket
+        .send(Message::Text(r#"{"type":"resync"}"#.into()))
+        .await
+        .unwrap();
+    let resynced = until(&mut socket, "a snapshot", |m| m["type"] == "snapshot").await;
+
+    assert!(version(&resynced) >= version(&update));
+    assert!(version(&resynced) > version(&first));
+    assert_eq!(resynced["board"]["rows"][0]["name"], "Secret Team 1");
+    socket
+        .send(Message::Text(r#"{"type":"dance"}"#.into()))
+        .await
+        .unwrap();
+    let error = until(&mut socket, "an error", |m| m["type"] == "error").await;
+    assert_eq!(error["code"], "message.unknown");
+}
+
+/// A client that stops reading: its socket buffers fill, its session's mailbox fills, the hub
+/// marks it stale. Meanwhile the other client gets every update; and once the paused client
+/// reads again it receives a fresh snapshot of the latest board.
+async fn a_paused_client_does_not_delay_others_and_gets_a_snapshot_afterwards(
+    backend: TestBackend,
+) {
+    // A thousand teams (DESIGN §6): each update is large, so the buffers fill in few rounds.
+    let f = fixture(&backend, "codes", 1000).await;
+    let path = format!("/ws/contests/{}/board", f.slug);
+    let mut paused = connect_with_small_buffer(&f.app, &path).await;
+    let mut active = connect(&f.app, &path).await;
+    assert_eq!(next_json(&mut paused).await["type"], "snapshot");
+    assert_eq!(next_json(&mut active).await["type"], "snapshot");
+    let stale_before = f.app.hub.stale_marks();
+
+    let mut latest = 0;
+    let mut rounds: usize = 0;
+    while f.app.hub.stale_marks() == stale_before {
+        rounds += 1;
+        assert!(rounds <= 400, "the paused client was never found stale");
+        let points = 50 * (i64::try_from(rounds).unwrap() % 21);
+        f.submit(rounds % 40, 0, points, Utc::now().naive_utc())
+            .await;
+        let update = until(&mut active, "the active client's update", |m| {
+            m["type"] == "update" && version(m) > latest
+        })
+        .await;
+        latest = version(&update);
+    }
+    eprintln!("the paused client was found stale after {rounds} updates");
+
+    // More changes after the paused client was found stale still reach the active one.
+    f.submit(0, 0, 1000, Utc::now().naive_utc()).await;
+    f.submit(0, 1, 1000, Utc::now().naive_utc()).await;
+    let update = until(&mut active, "the update after the stall", |m| {
+        m["board"]["rows"][0]["total"] == json!(20)
+    })
+    .await;
+    assert_eq!(update["board"]["rows"][0]["code"], team_code(1));
+    let newest = version(&update);
+
+    let snapshot = until(&mut paused, "a fresh snapshot", |m| {
+        m["type"] == "snapshot" && version(m) >= newest
+    })
+    .await;
+    assert_eq!(snapshot["board"]["rows"][0]["code"], team_code(1));
+}
+
+/// A client whose receive window is tiny, so the server's writes back up quickly.
+async fn connect_with_small_buffer(app: &TestApp, path: &str) -> Socket {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let stream = socket
+        .connect(format!("127.0.0.1:{}", app.port).parse().unwrap())
+        .await
+        .unwrap();
+    let url = format!("ws://127.0.0.1:{}{path}", app.port);
+    let (socket, _) = tokio_tungstenite::client_async(url, MaybeTlsStream::Plain(stream))
+        .await
+        .expect("the socket opens");
+    socket
+}
+
+async fn a_private_board_has_no_socket(backend: TestBackend) {
+    let f = fixture(&backend, "private", 1).await;
+    let url = format!("ws://127.0.0.1:{}/ws/contests/{}/board", f.app.port, f.slug);
+
+    let refused = tokio_tungstenite::connect_async(url).await;
+
+    match refused {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 404)
+        }
+        other => panic!("expected a 404, got {other:?}"),
+    }
+}
+
+/// Signs in without a cookie jar and returns the session cookie, for a socket handshake.
+async fn session_cookie(app: &TestApp, username: &str) -> String {
+    let response = reqwest::Client::new()
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"username": username, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .expect("a session cookie")
+        .to_str()
+        .unwrap();
+    cookie.split(';').next().unwrap().to_owned()
+}
+
+async fn the_progress_socket_counts_sheets_per_judge_and_module(backend: TestBackend) {
+    let f = fixture(&backend, "codes", 2).await;
+    let url = format!(
+        "ws://127.0.0.1:{}/ws/contests/{}/progress",
+        f.app.port, f.slug
+    );
+    let anonymous = tokio_tungstenite::connect_async(url.clone()).await;
+    assert!(
+        matches!(&anonymous, Err(tokio_tungstenite::tungstenite::Error::Http(r)) if r.status() == 401),
+        "{anonymous:?}"
+    );
+    let mut request = url.into_client_request().unwrap();
+    request.headers_mut().insert(
+        "cookie",
+        session_cookie(&f.app, "school.organizer")
+            .await
+            .parse()
+            .unwrap(),
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+
+    let snapshot = next_json(&mut socket).await;
+    assert_eq!(snapshot["type"], "snapshot");
+    assert_eq!(snapshot["board"]["teams"], 2);
+    assert_eq!(snapshot["board"]["modules"][0]["expected"], 2);
+    assert_eq!(snapshot["board"]["modules"][0]["submitted"], 0);
+
+    f.submit(0, 0, 500, Utc::now().naive_utc()).await;
+
+    let update = until(&mut socket, "progress", |m| {
+        m["board"]["modules"][0]["submitted"] == 1
+    })
+    .await;
+    let judge = &update["board"]["modules"][0]["judges"][0];
+    assert_eq!(judge["name"], "Judge 0");
+    assert_eq!(judge["submitted"], 1);
+    assert_eq!(update["board"]["modules"][1]["submitted"], 0);
+    assert_eq!(f.app.hub.subscribers(&f.contest_id, Channel::Progress), 1);
+}
+
+/// Two servers on one PostgreSQL schema: a change committed through the first reaches a
+/// socket of the second through LISTEN/NOTIFY.
+async fn a_change_committed_on_one_node_reaches_a_socket_on_another(backend: TestBackend) {
+    let f = fixture(&backend, "codes", 2).await;
+    let second = second_node(&f).await;
+    let mut socket = connect(&second, &format!("/ws/contests/{}/board", f.slug)).await;
+    let snapshot = next_json(&mut socket).await;
+    assert_eq!(snapshot["type"], "snapshot");
+
+    f.submit(0, 1, 650, Utc::now().naive_utc()).await;
+
+    let update = until(&mut socket, "the other node's change", |m| {
+        m["board"]["rows"][0]["total"] == json!(6.5)
+    })
+    .await;
+    assert!(version(&update) > version(&snapshot));
+    assert_eq!(update["board"]["rows"][0]["code"], team_code(1));
+    eventually("the second node's HTTP board", || async {
+        let reply = second
+            .anonymous()
+            .get(&format!("/api/v1/contests/{}/board", f.slug))
+            .await;
+        (reply.body["rows"][0]["total"] == json!(6.5)).then_some(())
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn two_nodes_on_one_postgres_schema_share_board_changes() {
+    // One node on SQLite: this test is PostgreSQL only.
+    if let Some(backend) = TestBackend::postgres() {
+        a_change_committed_on_one_node_reaches_a_socket_on_another(backend).await
+    }
+}
+
+on_both_backends!(
+    a_socket_gets_a_snapshot_then_an_update_after_a_sheet_is_committed,
+    resync_returns_a_fresh_snapshot,
+    a_paused_client_does_not_delay_others_and_gets_a_snapshot_afterwards,
+    a_private_board_has_no_socket,
+    the_progress_socket_counts_sheets_per_judge_and_module,
+);
