@@ -369,14 +369,24 @@ impl BoardHub {
     /// a board this node holds and pushes what changed. Returns the freeze time still ahead,
     /// if any, so the thread can refresh the public board when it freezes.
     fn refresh(&self, contest_id: &str, bump: bool) -> Result<Option<Duration>, ApiError> {
-        let mut conn = self.inner.db.connection()?;
         if bump {
-            let Some(version) = boards::bump_version(&mut conn, contest_id)? else {
+            // Through `write_blocking`: on SQLite it queues behind this process's other
+            // writers instead of racing them for the file lock. The NOTIFY is delivered when
+            // the bump commits.
+            let node = &self.inner.node;
+            let bumped = self.inner.db.write_blocking(|conn| {
+                let Some(version) = boards::bump_version(conn, contest_id)? else {
+                    return Ok(false);
+                };
+                let payload = format!("{contest_id} {version} {node}");
+                boards::notify(conn, NOTIFY_CHANNEL, &payload)?;
+                Ok(true)
+            })?;
+            if !bumped {
                 return Ok(None);
-            };
-            let payload = format!("{contest_id} {version} {}", self.inner.node);
-            boards::notify(&mut conn, NOTIFY_CHANNEL, &payload)?;
+            }
         }
+        let mut conn = self.inner.db.connection()?;
         let Some(slot) = self.existing_slot(contest_id) else {
             // Nobody on this node watches the contest: nothing to refresh.
             return Ok(None);
@@ -456,6 +466,14 @@ impl BoardHub {
         if !changed && previous.is_some_and(|p| p.version >= version) {
             return;
         }
+        // A client drops updates that are not newer than what it has, so a change must carry
+        // a higher version even when the store's bump is not visible yet (a load that raced a
+        // writer's commit); the store's versions catch up on the next bump.
+        let version = match previous {
+            Some(p) if changed => version.max(p.version + 1),
+            Some(p) => version.max(p.version),
+            None => version,
+        };
         let published = Published::new(version, content);
         if changed {
             let update = Frame {

@@ -10,6 +10,8 @@
 //! Tests run many servers on one database (a schema each); notifications for contests another
 //! schema holds reach every node, and the hub ignores ids its own database does not know.
 
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Once;
 use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
@@ -22,6 +24,38 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(200);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// A query now and then: a connection the server dropped is noticed even when idle.
 const LIVENESS_CHECK: Duration = Duration::from_secs(15);
+
+/// Set when the process exits; listeners then never call libpq again.
+static EXITING: AtomicBool = AtomicBool::new(false);
+/// Listeners inside a libpq call right now.
+static IN_LIBPQ: AtomicUsize = AtomicUsize::new(0);
+static AT_EXIT: Once = Once::new();
+
+/// At process exit, libpq's OpenSSL is torn down by an `atexit` handler while this thread may
+/// still be polling, which corrupts the heap. Registered after the first connection (so after
+/// OpenSSL's own handler, and atexit handlers run in reverse), this handler runs first: it
+/// stops the listeners and waits briefly for any call in progress to return.
+extern "C" fn stop_listeners_at_exit() {
+    EXITING.store(true, Ordering::SeqCst);
+    let deadline = Instant::now() + Duration::from_millis(500);
+    while IN_LIBPQ.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// Runs `f` (which calls libpq) unless the process is exiting; then parks this thread for good.
+fn with_libpq<T>(f: impl FnOnce() -> T) -> T {
+    IN_LIBPQ.fetch_add(1, Ordering::SeqCst);
+    if EXITING.load(Ordering::SeqCst) {
+        IN_LIBPQ.fetch_sub(1, Ordering::SeqCst);
+        loop {
+            std::thread::park();
+        }
+    }
+    let result = f();
+    IN_LIBPQ.fetch_sub(1, Ordering::SeqCst);
+    result
+}
 
 pub(crate) fn spawn(url: String, hub: &BoardHub) {
     let hub = hub.downgrade();
@@ -47,13 +81,22 @@ fn run(url: &str, hub: &WeakHub) {
     let mut backoff = FIRST_BACKOFF;
     let mut connected_before = false;
     while let Some(node) = hub.node() {
-        let mut conn = match PgConnection::establish(url)
-            .map_err(|e| e.to_string())
-            .and_then(|mut conn| {
-                conn.batch_execute(&format!("LISTEN {NOTIFY_CHANNEL}"))
-                    .map(|()| conn)
-                    .map_err(|e| e.to_string())
-            }) {
+        let connected = with_libpq(|| {
+            PgConnection::establish(url)
+                .map_err(|e| e.to_string())
+                .and_then(|mut conn| {
+                    conn.batch_execute(&format!("LISTEN {NOTIFY_CHANNEL}"))
+                        .map(|()| conn)
+                        .map_err(|e| e.to_string())
+                })
+        });
+        AT_EXIT.call_once(|| {
+            // SAFETY: registers a plain function with no captured state.
+            unsafe {
+                libc::atexit(stop_listeners_at_exit);
+            }
+        });
+        let mut conn = match connected {
             Ok(conn) => conn,
             Err(error) => {
                 tracing::warn!(%error, retry_in = ?backoff, "cannot LISTEN for board changes");
@@ -72,39 +115,49 @@ fn run(url: &str, hub: &WeakHub) {
             "listening for other nodes' board changes"
         );
         let mut checked = Instant::now();
-        'connected: loop {
-            for notification in conn.notifications_iter() {
-                match notification {
-                    Ok(n) => {
-                        if let Some((contest_id, _version)) = parse_payload(&n.payload, &node) {
-                            let job = Job::Changed {
-                                contest_id: contest_id.to_owned(),
-                                bump: false,
-                            };
-                            if !hub.send(job) {
-                                return;
-                            }
-                        }
-                    }
-                    Err(error) => {
-                        tracing::warn!(%error, "the LISTEN connection failed; reconnecting");
-                        break 'connected;
+        loop {
+            let arrived: Result<Vec<String>, _> = with_libpq(|| {
+                conn.notifications_iter()
+                    .map(|n| n.map(|n| n.payload))
+                    .collect()
+            });
+            let payloads = match arrived {
+                Ok(payloads) => payloads,
+                Err(error) => {
+                    tracing::warn!(%error, "the LISTEN connection failed; reconnecting");
+                    break;
+                }
+            };
+            for payload in payloads {
+                if let Some((contest_id, _version)) = parse_payload(&payload, &node) {
+                    let job = Job::Changed {
+                        contest_id: contest_id.to_owned(),
+                        bump: false,
+                    };
+                    if !hub.send(job) {
+                        return close(conn);
                     }
                 }
             }
             if hub.node().is_none() {
-                return;
+                return close(conn);
             }
             if checked.elapsed() >= LIVENESS_CHECK {
                 checked = Instant::now();
-                if let Err(error) = conn.batch_execute("SELECT 1") {
+                if let Err(error) = with_libpq(|| conn.batch_execute("SELECT 1")) {
                     tracing::warn!(%error, "the LISTEN connection failed; reconnecting");
-                    break 'connected;
+                    break;
                 }
             }
             std::thread::sleep(POLL_INTERVAL);
         }
+        close(conn);
     }
+}
+
+/// Closes the connection (a libpq call, so not while the process exits).
+fn close(conn: PgConnection) {
+    with_libpq(|| drop(conn));
 }
 
 #[cfg(test)]

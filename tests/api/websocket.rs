@@ -30,8 +30,9 @@ async fn connect(app: &TestApp, path: &str) -> Socket {
 
 /// The next JSON message, skipping pings; fails after a generous timeout.
 async fn next_json(socket: &mut Socket) -> Value {
+    let deadline = tokio::time::Instant::now() + WAIT;
     loop {
-        let message = actix_web::rt::time::timeout(WAIT, socket.next())
+        let message = tokio::time::timeout_at(deadline, socket.next())
             .await
             .expect("a message in time")
             .expect("the socket is open")
@@ -44,12 +45,13 @@ async fn next_json(socket: &mut Socket) -> Value {
     }
 }
 
-/// Reads until a message satisfies `wanted`.
+/// Reads until a message satisfies `wanted`; fails after a generous timeout.
 async fn until(socket: &mut Socket, what: &str, wanted: impl Fn(&Value) -> bool) -> Value {
-    let deadline = std::time::Instant::now() + WAIT;
+    let deadline = tokio::time::Instant::now() + WAIT;
     loop {
-        assert!(std::time::Instant::now() < deadline, "no {what} came");
-        let message = next_json(socket).await;
+        let message = tokio::time::timeout_at(deadline, next_json(socket))
+            .await
+            .unwrap_or_else(|_| panic!("no {what} came"));
         if wanted(&message) {
             return message;
         }
@@ -64,8 +66,7 @@ async fn a_socket_gets_a_snapshot_then_an_update_after_a_sheet_is_committed(back
     let f = fixture(&backend, "codes", 2).await;
     let mut socket = connect(&f.app, &format!("/ws/contests/{}/board", f.slug)).await;
 
-    let snapshot = next_json(&mut socket).await;
-    assert_eq!(snapshot["type"], "snapshot");
+    let snapshot = until(&mut socket, "the snapshot", |m| m["type"] == "snapshot").await;
     assert_eq!(snapshot["board"]["rows"].as_array().unwrap().len(), 2);
     assert!(!snapshot.to_string().contains("Secret Team"));
 
@@ -134,7 +135,6 @@ async fn a_paused_client_does_not_delay_others_and_gets_a_snapshot_afterwards(
         .await;
         latest = version(&update);
     }
-    eprintln!("the paused client was found stale after {rounds} updates");
 
     // More changes after the paused client was found stale still reach the active one.
     f.submit(0, 0, 1000, Utc::now().naive_utc()).await;
