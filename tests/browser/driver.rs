@@ -140,14 +140,32 @@ impl Browser {
             Duration::from_secs(10),
         )
         .await;
-        self.client
-            .execute(
-                "arguments[0].scrollIntoView({block: 'center'});",
-                vec![json!(self.element(selector).await)],
-            )
-            .await
-            .expect("scroll");
-        self.element(selector).await.click().await.expect("tap");
+        // The app re-renders lists as sheets change state, which can replace the element
+        // between finding and tapping it: find it again then (a stale reference), a few times.
+        let mut last_error = None;
+        for _ in 0..5 {
+            let element = self.element(selector).await;
+            let scrolled = self
+                .client
+                .execute(
+                    "arguments[0].scrollIntoView({block: 'center'});",
+                    vec![json!(element)],
+                )
+                .await;
+            let tapped = match scrolled {
+                Ok(_) => element.click().await.map(drop),
+                Err(error) => Err(error),
+            };
+            match tapped {
+                Ok(()) => return,
+                Err(error) if format!("{error:?}").contains("StaleElementReference") => {
+                    last_error = Some(error);
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(error) => panic!("tap {selector}: {error:?}"),
+            }
+        }
+        panic!("tap {selector}: the element kept being replaced: {last_error:?}");
     }
 
     pub async fn element(&self, selector: &str) -> fantoccini::elements::Element {
