@@ -12,4 +12,5 @@ mod browser {
     pub mod driver;
     pub mod fixture;
     mod judge_app;
+    mod spectator_board;
 }

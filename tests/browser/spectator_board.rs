@@ -1,0 +1,69 @@
+//! The spectator board in a real browser: it moves when a sheet is submitted, without a reload.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::driver::Browser;
+use super::fixture::running_contest;
+use crate::helpers::{spawn_app, Session, TestBackend};
+
+#[actix_web::test]
+async fn the_spectator_board_moves_without_a_reload_when_a_sheet_is_submitted() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let app = spawn_app(&TestBackend::Sqlite).await;
+    let contest = running_contest(&app).await;
+    browser
+        .goto(&format!("{}/board/ecommerce-2026", app.address))
+        .await;
+    browser
+        .wait_for(
+            "the three drawn teams on the board",
+            "document.querySelectorAll('#rows tr').length === 3",
+            Duration::from_secs(15),
+        )
+        .await;
+    // A reload would forget this mark: the update must arrive over the socket.
+    browser.eval("(window.__sameDocument = true)").await;
+
+    let signed_in = app
+        .anonymous()
+        .post(
+            "/api/v1/judge/session",
+            &json!({"token": contest.tokens[1]}),
+        )
+        .await;
+    assert_eq!(signed_in.status, 200, "{}", signed_in.body);
+    let judge = Session::with_bearer(&app.address, signed_in.body["session"].as_str().unwrap());
+    let sheet = judge
+        .put(
+            &format!("/api/v1/judge/sheets/{}", uuid::Uuid::new_v4()),
+            &json!({"module": "A", "team": "W9CD", "status": "submitted", "version": 1,
+                    "marks": {"A1": {"value": 5}, "A2": {"level": 3}}}),
+        )
+        .await;
+    assert_eq!(sheet.status, 201, "{}", sheet.body);
+
+    browser
+        .wait_for(
+            "W9CD to lead the board with its new total, in the same document",
+            "window.__sameDocument === true && (() => { const first = document.querySelector('#rows tr'); \
+             return first && first.textContent.includes('W9CD') && first.querySelector('.total .score') \
+             && first.querySelector('.total .score').textContent !== '0'; })()",
+            Duration::from_secs(20),
+        )
+        .await;
+    let page = browser.eval("document.body.innerText").await;
+    let text = page.as_str().unwrap_or_default();
+    // The fixture's teams are named 参赛队 1..3; a codes board shows only codes and stations.
+    assert!(
+        !text.contains("参赛队"),
+        "a team name leaked onto a codes board: {text}"
+    );
+    // Let the rank-change animation settle so the picture shows the final board.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    browser.screenshot("board.png").await;
+    browser.close().await;
+}
