@@ -12,7 +12,7 @@ use super::contests::managed_contest;
 use super::review::Reviewer;
 use crate::error::{ApiError, FieldError};
 use crate::store::appeals::{self, Appeal};
-use crate::store::judging::{self, sheet_status};
+use crate::store::judging;
 use crate::store::{audit, schemes, teams, Db};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -255,16 +255,8 @@ pub async fn decide(
                     )])
                 })?;
                 judging::set_module_state(conn, &module_id, "open")?;
-                for mut sheet in judging::sheets_of_module(conn, &module_id)?
-                    .into_iter()
-                    .filter(|s| s.team_id == appeal.team_id && s.status == sheet_status::SUBMITTED)
-                {
-                    let before = sheet.version;
-                    sheet.status = sheet_status::DRAFT.into();
-                    sheet.version += 1;
-                    sheet.submitted_at = None;
-                    sheet.updated_at = crate::store::now();
-                    judging::update_sheet(conn, &sheet)?;
+                for sheet in judging::reopen_team_sheets(conn, &module_id, &appeal.team_id)? {
+                    let before = sheet.version - 1;
                     audit::append(
                         conn,
                         audit::Entry::new(

@@ -255,16 +255,7 @@ pub async fn progress_socket(
 /// A WebSocket handshake is a GET, which the cookie check lets through; a browser always sends
 /// `Origin` with it, so a socket opened by another site is refused here.
 fn same_origin(req: &HttpRequest) -> Result<(), ApiError> {
-    let Some(origin) = req.headers().get(header::ORIGIN) else {
-        return Ok(());
-    };
-    let host = req.connection_info().host().to_owned();
-    let same = origin
-        .to_str()
-        .ok()
-        .and_then(|origin| origin.split_once("://"))
-        .is_some_and(|(_, authority)| authority == host);
-    if same {
+    if !super::caller::has_foreign_origin(req) {
         Ok(())
     } else {
         Err(ApiError::forbidden(

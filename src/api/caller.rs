@@ -141,6 +141,19 @@ fn bearer_token(req: &HttpRequest) -> Option<String> {
     (!token.is_empty() && !token.starts_with("sbk_")).then(|| token.to_owned())
 }
 
+/// Whether the request carries an `Origin` other than this server's own address.
+pub fn has_foreign_origin(req: &HttpRequest) -> bool {
+    let Some(origin) = req.headers().get(header::ORIGIN) else {
+        return false;
+    };
+    let host = req.connection_info().host().to_owned();
+    origin
+        .to_str()
+        .ok()
+        .and_then(|origin| origin.split_once("://"))
+        .is_none_or(|(_, authority)| authority != host)
+}
+
 /// Cookie-authenticated requests that change state must come from our own pages: a browser
 /// always sends `Origin` on such requests, and a cross-site one shows a foreign origin.
 pub fn check_origin(req: &HttpRequest) -> Result<(), ApiError> {
@@ -148,16 +161,7 @@ pub fn check_origin(req: &HttpRequest) -> Result<(), ApiError> {
     if safe {
         return Ok(());
     }
-    let Some(origin) = req.headers().get(header::ORIGIN) else {
-        return Ok(());
-    };
-    let host = req.connection_info().host().to_owned();
-    let same = origin
-        .to_str()
-        .ok()
-        .and_then(|origin| origin.split_once("://"))
-        .is_some_and(|(_, authority)| authority == host);
-    if same {
+    if !has_foreign_origin(req) {
         Ok(())
     } else {
         Err(ApiError::forbidden(

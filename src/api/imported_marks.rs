@@ -2,7 +2,6 @@
 //! (columns station or code, criterion, mark) or sent as JSON by a script with an API token.
 //! All or nothing: one bad row and nothing is stored, with every bad row reported.
 
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -126,12 +125,7 @@ pub async fn import(
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let content_type = super::content_type(&req);
     // Rows with their position: a file's line, or the index in a JSON batch.
     let (rows, by_line): (Vec<(usize, ImportedRow)>, bool) = if content_type
         .starts_with("application/json")

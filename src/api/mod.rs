@@ -26,6 +26,15 @@ pub mod views;
 
 use actix_web::web;
 
+/// The request's media type as sent (empty when absent), for endpoints that take files.
+pub(crate) fn content_type(req: &actix_web::HttpRequest) -> String {
+    req.headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// Tells the live boards that a committed change may have moved the contest at `slug`.
 pub(crate) async fn boards_changed(hub: &crate::live::BoardHub, slug: &str) {
     match hub.contest_id(slug).await {

@@ -344,16 +344,7 @@ pub async fn resolve(
                     },
                 )?;
             } else {
-                for mut sheet in judging::sheets_of_module(conn, &module.module.id)?
-                    .into_iter()
-                    .filter(|s| s.team_id == team.id && s.status == sheet_status::SUBMITTED)
-                {
-                    sheet.status = sheet_status::DRAFT.to_owned();
-                    sheet.version += 1;
-                    sheet.submitted_at = None;
-                    sheet.updated_at = Utc::now().naive_utc();
-                    judging::update_sheet(conn, &sheet)?;
-                }
+                judging::reopen_team_sheets(conn, &module.module.id, &team.id)?;
             }
             audit::append(
                 conn,

@@ -536,12 +536,7 @@ pub async fn import_xlsx(
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let content_type = super::content_type(&req);
     let (document, source) = if content_type.starts_with("application/json") {
         let document = serde_json::from_slice::<SchemeDocument>(&body).map_err(|e| {
             ApiError::unprocessable(

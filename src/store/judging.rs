@@ -292,6 +292,28 @@ pub fn update_sheet(conn: &mut DbConnection, sheet: &ScoreSheet) -> QueryResult<
         .map(drop)
 }
 
+/// Sends a team's submitted sheets in a module back to draft (one version up) for the judges to
+/// mark again; returns the reopened sheets.
+pub fn reopen_team_sheets(
+    conn: &mut DbConnection,
+    module_id: &str,
+    team_id: &str,
+) -> QueryResult<Vec<ScoreSheet>> {
+    let mut reopened = Vec::new();
+    for mut sheet in sheets_of_module(conn, module_id)?
+        .into_iter()
+        .filter(|s| s.team_id == team_id && s.status == sheet_status::SUBMITTED)
+    {
+        sheet.status = sheet_status::DRAFT.to_owned();
+        sheet.version += 1;
+        sheet.submitted_at = None;
+        sheet.updated_at = super::now();
+        update_sheet(conn, &sheet)?;
+        reopened.push(sheet);
+    }
+    Ok(reopened)
+}
+
 pub fn set_module_state(
     conn: &mut DbConnection,
     module_id: &str,
