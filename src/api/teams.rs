@@ -844,14 +844,17 @@ fn not_registered(team: &Team) -> ApiError {
 pub async fn withdraw_team(
     organizer: Organizer,
     db: web::Data<Db>,
+    hub: web::Data<crate::live::BoardHub>,
     path: web::Path<(String, String)>,
     body: web::Json<ReasonRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let reason = body.reason();
+    let (slug, team_id) = path.into_inner();
+    let changed = slug.clone();
     let view = change_team(
         &db,
         organizer,
-        path.into_inner(),
+        (slug, team_id),
         "team.withdraw",
         reason,
         |_, team, _| {
@@ -863,6 +866,8 @@ pub async fn withdraw_team(
         },
     )
     .await?;
+    // The team leaves the ranking: the boards must drop it now, not at the next sheet.
+    super::boards_changed(&hub, &changed).await;
     Ok(HttpResponse::Ok().json(view))
 }
 
