@@ -9,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::caller::Organizer;
 use super::contests::managed_contest;
+use super::review::Reviewer;
 use crate::error::ApiError;
 use crate::live::board::{LoadedBoard, PublicBoard, RevealMode, RevealView};
 use crate::live::{session, BoardHub, Channel};
@@ -232,21 +233,19 @@ pub async fn board_socket(
     session::start(&req, stream, hub, contest_id, Channel::Board)
 }
 
-/// `GET /ws/contests/{slug}/progress`: the organizers' progress board, pushed. Signed-in
-/// organizers of the contest only, from our own pages.
+/// `GET /ws/contests/{slug}/progress`: the progress board, pushed. Signed-in organizers of the
+/// contest and its chief judge only, from our own pages.
 pub async fn progress_socket(
     req: HttpRequest,
     stream: web::Payload,
-    organizer: Organizer,
+    reviewer: Reviewer,
     db: web::Data<Db>,
     hub: web::Data<BoardHub>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, actix_web::Error> {
     same_origin(&req)?;
     let slug = path.into_inner();
-    let contest = db
-        .read(move |conn| managed_contest(conn, &slug, &organizer))
-        .await?;
+    let contest = db.read(move |conn| reviewer.contest(conn, &slug)).await?;
     hub.prepare_progress(contest.id.clone()).await?;
     let hub = hub.get_ref().clone();
     session::start(&req, stream, hub, contest.id, Channel::Progress)

@@ -7,16 +7,16 @@ use std::pin::Pin;
 
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use chrono::Utc;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::caller::{MaybeOrganizer, Organizer};
 use super::contests::managed_contest;
 use super::judge_auth::JudgeCaller;
-use crate::domain::find_discrepancies;
 use crate::error::{ApiError, FieldError};
 use crate::store::contests::Contest;
-use crate::store::judging::{self, sheet_status, Judge, ScoreSheet};
+use crate::store::judging::{self, sheet_status};
+use crate::store::review::{build_review, levels_key, ModuleReview};
 use crate::store::schemes::{self, StoredModule};
 use crate::store::{audit, teams, Db, DbConnection};
 
@@ -86,52 +86,6 @@ impl FromRequest for Reviewer {
     }
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct SheetState {
-    judge_id: String,
-    judge_name: String,
-    /// `missing`, `draft` or `submitted`.
-    status: String,
-    version: Option<i32>,
-}
-
-#[derive(Serialize, ToSchema, Clone)]
-pub struct JudgeLevel {
-    judge_id: String,
-    judge_name: String,
-    level: u8,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct Flag {
-    criterion: String,
-    /// Largest gap in levels between two judges.
-    spread: u8,
-    threshold: u8,
-    /// Every panel judge's level for this criterion.
-    levels: Vec<JudgeLevel>,
-    resolved: bool,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct TeamReview {
-    team: String,
-    station: Option<i32>,
-    sheets: Vec<SheetState>,
-    flags: Vec<Flag>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ModuleReview {
-    module: String,
-    /// `open` or `locked`.
-    state: String,
-    missing: usize,
-    drafts: usize,
-    open_flags: usize,
-    teams: Vec<TeamReview>,
-}
-
 fn find_module(
     conn: &mut DbConnection,
     contest: &Contest,
@@ -141,116 +95,6 @@ fn find_module(
         .into_iter()
         .find(|m| m.module.code == code)
         .ok_or_else(|| ApiError::not_found("module.not_found", format!("No module {code:?}.")))
-}
-
-/// The levels a resolution was recorded on, in a stable form.
-fn levels_key(levels: &[JudgeLevel]) -> String {
-    let mut pairs: Vec<(String, u8)> = levels
-        .iter()
-        .map(|l| (l.judge_id.clone(), l.level))
-        .collect();
-    pairs.sort();
-    serde_json::to_string(&pairs).unwrap_or_default()
-}
-
-fn build_review(
-    conn: &mut DbConnection,
-    contest: &Contest,
-    module: &StoredModule,
-) -> Result<ModuleReview, ApiError> {
-    let panel_ids = judging::panel_of_module(conn, &module.module.id)?;
-    let judges: Vec<Judge> = judging::judges_of_contest(conn, &contest.id)?
-        .into_iter()
-        .filter(|j| panel_ids.contains(&j.id))
-        .collect();
-    let sheets = judging::sheets_of_module(conn, &module.module.id)?;
-    let resolutions = judging::resolutions_of_module(conn, &module.module.id)?;
-    let threshold = u8::try_from(module.module.discrepancy_threshold).unwrap_or(1);
-    let judgement_codes: Vec<&str> = module
-        .criteria
-        .iter()
-        .filter(|c| c.kind == "judgement")
-        .map(|c| c.code.as_str())
-        .collect();
-    let mut review = ModuleReview {
-        module: module.module.code.clone(),
-        state: module.module.state.clone(),
-        missing: 0,
-        drafts: 0,
-        open_flags: 0,
-        teams: Vec::new(),
-    };
-    for team in teams::ranked(conn, &contest.id)? {
-        let mine: Vec<&ScoreSheet> = sheets.iter().filter(|s| s.team_id == team.id).collect();
-        let sheet_states: Vec<SheetState> = judges
-            .iter()
-            .map(|judge| {
-                let sheet = mine.iter().find(|s| s.judge_id == judge.id);
-                SheetState {
-                    judge_id: judge.id.clone(),
-                    judge_name: judge.name.clone(),
-                    status: sheet
-                        .map(|s| s.status.clone())
-                        .unwrap_or_else(|| "missing".into()),
-                    version: sheet.map(|s| s.version),
-                }
-            })
-            .collect();
-        review.missing += sheet_states
-            .iter()
-            .filter(|s| s.status == "missing")
-            .count();
-        review.drafts += sheet_states
-            .iter()
-            .filter(|s| s.status == sheet_status::DRAFT)
-            .count();
-        let mut flags = Vec::new();
-        for code in &judgement_codes {
-            let levels: Vec<JudgeLevel> = mine
-                .iter()
-                .filter(|s| s.status == sheet_status::SUBMITTED)
-                .filter_map(|s| {
-                    let marks = s.parsed_marks().ok()?;
-                    let level = marks.get(*code)?.level?;
-                    let judge = judges.iter().find(|j| j.id == s.judge_id)?;
-                    Some(JudgeLevel {
-                        judge_id: judge.id.clone(),
-                        judge_name: judge.name.clone(),
-                        level,
-                    })
-                })
-                .collect();
-            let keyed: Vec<(usize, u8)> = levels
-                .iter()
-                .enumerate()
-                .map(|(i, l)| (i, l.level))
-                .collect();
-            let found = find_discrepancies(&keyed, threshold);
-            if found.flagged {
-                let key = levels_key(&levels);
-                let resolved = resolutions
-                    .iter()
-                    .any(|r| r.team_id == team.id && r.criterion_code == *code && r.levels == key);
-                if !resolved {
-                    review.open_flags += 1;
-                }
-                flags.push(Flag {
-                    criterion: (*code).to_owned(),
-                    spread: found.spread,
-                    threshold,
-                    levels,
-                    resolved,
-                });
-            }
-        }
-        review.teams.push(TeamReview {
-            team: team.code.clone().unwrap_or_default(),
-            station: team.station,
-            sheets: sheet_states,
-            flags,
-        });
-    }
-    Ok(review)
 }
 
 #[utoipa::path(get, path = "/api/v1/contests/{slug}/modules/{code}/review", tag = "judging",

@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::judging::ScoreSheet;
-use super::schema::{contests, criteria, imported_marks, judges, modules, score_sheets};
+use super::schema::{contests, criteria, imported_marks, modules, score_sheets};
 use super::DbConnection;
 
 /// How much of the final board the public sees (the `contests.reveal_mode` column).
@@ -85,38 +85,6 @@ pub fn imported_marks(conn: &mut DbConnection, contest_id: &str) -> QueryResult<
             criteria::code,
             imported_marks::points,
             imported_marks::updated_at,
-        ))
-        .load(conn)
-}
-
-/// One judge as the progress board shows them.
-#[derive(Debug, Clone, Queryable)]
-pub struct JudgeRow {
-    pub id: String,
-    pub name: String,
-    pub is_chief: bool,
-}
-
-pub fn judges_of_contest(conn: &mut DbConnection, contest_id: &str) -> QueryResult<Vec<JudgeRow>> {
-    judges::table
-        .filter(judges::contest_id.eq(contest_id))
-        .filter(judges::revoked_at.is_null())
-        .order(judges::name)
-        .select((judges::id, judges::name, judges::is_chief))
-        .load(conn)
-}
-
-/// (judge id, module id, status) of every sheet of a contest, for counting progress.
-pub fn sheet_statuses(
-    conn: &mut DbConnection,
-    contest_id: &str,
-) -> QueryResult<Vec<(String, String, String)>> {
-    score_sheets::table
-        .filter(score_sheets::contest_id.eq(contest_id))
-        .select((
-            score_sheets::judge_id,
-            score_sheets::module_id,
-            score_sheets::status,
         ))
         .load(conn)
 }

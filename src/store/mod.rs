@@ -10,6 +10,7 @@ pub mod contests;
 pub mod group_commit;
 pub mod judging;
 mod migrations;
+pub mod review;
 pub mod schema;
 pub mod schemes;
 pub mod teams;

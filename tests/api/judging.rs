@@ -8,7 +8,7 @@ use crate::on_both_backends;
 use crate::schemes::ecommerce_scheme;
 
 pub const CODES: [&str; 3] = ["K7QM", "P3XA", "W9CD"];
-const TEAM_NAMES: [&str; 3] = ["星火队", "Team Aurora", "凌云队"];
+pub const TEAM_NAMES: [&str; 3] = ["星火队", "Team Aurora", "凌云队"];
 
 /// A running contest with the e-commerce scheme, three drawn teams, two judges on module A
 /// (the first with PIN 2468), one judge on module B, and a chief judge.

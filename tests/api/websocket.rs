@@ -14,6 +14,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::boards::{eventually, fixture, second_node, team_code};
 use crate::helpers::{TestApp, TestBackend, PASSWORD};
+use crate::judging::{full_sheet, judge_session, running_contest, CODES, TEAM_NAMES};
 use crate::on_both_backends;
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -275,10 +276,150 @@ async fn two_nodes_on_one_postgres_schema_share_board_changes() {
     }
 }
 
+/// Signs a judge in from their link and returns the raw `sbk_` session secret.
+async fn judge_secret(app: &TestApp, link_token: &str, pin: Option<&str>) -> String {
+    let reply = app
+        .anonymous()
+        .post(
+            "/api/v1/judge/session",
+            &json!({"token": link_token, "pin": pin}),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.body["session"].as_str().unwrap().to_owned()
+}
+
+async fn progress_socket_as_judge(
+    app: &TestApp,
+    secret: &str,
+) -> Result<Socket, tokio_tungstenite::tungstenite::Error> {
+    let url = format!(
+        "ws://127.0.0.1:{}/ws/contests/ecommerce-2026/progress",
+        app.port
+    );
+    let mut request = url.into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("authorization", format!("Bearer {secret}").parse().unwrap());
+    tokio_tungstenite::connect_async(request)
+        .await
+        .map(|(socket, _)| socket)
+}
+
+fn module<'a>(progress: &'a Value, code: &str) -> &'a Value {
+    progress["board"]["modules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["code"] == code)
+        .unwrap_or_else(|| panic!("module {code} in {progress}"))
+}
+
+fn judge_named<'a>(module: &'a Value, name: &str) -> &'a Value {
+    module["judges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["name"] == name)
+        .unwrap_or_else(|| panic!("judge {name} in {module}"))
+}
+
+/// The chief judge follows the same progress board as the organizers: who still owes which
+/// team, the discrepancy flags still open, and the module locks, pushed as they change. Panel
+/// judges may not open it.
+async fn the_chief_judge_watches_outstanding_sheets_flags_and_locks(backend: TestBackend) {
+    let app = crate::helpers::spawn_app(&backend).await;
+    let setup = running_contest(&app).await;
+    let zhang = judge_session(&app, &setup.judges[0].1, Some("2468")).await;
+    let li = judge_session(&app, &setup.judges[1].1, None).await;
+    let panel_judge = judge_secret(&app, &setup.judges[2].1, None).await;
+    let refused = progress_socket_as_judge(&app, &panel_judge).await;
+    assert!(
+        matches!(&refused, Err(tokio_tungstenite::tungstenite::Error::Http(r)) if r.status() == 403),
+        "{refused:?}"
+    );
+    let chief_secret = judge_secret(&app, &setup.judges[3].1, None).await;
+    let mut socket = progress_socket_as_judge(&app, &chief_secret)
+        .await
+        .expect("the chief judge opens the progress socket");
+
+    let snapshot = until(&mut socket, "the snapshot", |m| m["type"] == "snapshot").await;
+    let a = module(&snapshot, "A");
+    assert_eq!(a["expected"], 6, "{a}");
+    assert_eq!(a["open_flags"], 0);
+    assert_eq!(
+        judge_named(a, "Judge Li")["outstanding"],
+        json!(CODES),
+        "every team is still owed"
+    );
+
+    for code in CODES {
+        let (zhang_level, li_level) = if code == "K7QM" { (0, 3) } else { (2, 2) };
+        let path = || format!("/api/v1/judge/sheets/{}", uuid::Uuid::new_v4());
+        assert_eq!(
+            zhang
+                .put(&path(), &full_sheet(code, zhang_level, 1))
+                .await
+                .status,
+            201
+        );
+        if code != "W9CD" {
+            assert_eq!(
+                li.put(&path(), &full_sheet(code, li_level, 1)).await.status,
+                201
+            );
+        }
+    }
+    let flagged = until(&mut socket, "the flag", |m| {
+        module(m, "A")["submitted"] == 5 && module(m, "A")["open_flags"] == 1
+    })
+    .await;
+    let a = module(&flagged, "A");
+    assert_eq!(
+        a["flags"],
+        json!([{"team": "K7QM", "criterion": "A2", "spread": 3, "threshold": a["flags"][0]["threshold"]}])
+    );
+    assert_eq!(judge_named(a, "Judge Li")["outstanding"], json!(["W9CD"]));
+    assert_eq!(judge_named(a, "张评委")["outstanding"], json!([]));
+    assert!(
+        !flagged.to_string().contains(TEAM_NAMES[0]),
+        "codes only: {flagged}"
+    );
+
+    let chief = crate::helpers::Session::with_bearer(&app.address, &chief_secret);
+    let base = "/api/v1/contests/ecommerce-2026/modules/A";
+    assert_eq!(
+        li.put(
+            &format!("/api/v1/judge/sheets/{}", uuid::Uuid::new_v4()),
+            &full_sheet("W9CD", 2, 1)
+        )
+        .await
+        .status,
+        201
+    );
+    let resolved = chief
+        .post(&format!("{base}/resolutions"), &json!({"team": "K7QM", "criterion": "A2", "resolution": "accepted", "reason": "both readings defensible"}))
+        .await;
+    assert_eq!(resolved.status, 200, "{}", resolved.body);
+    assert_eq!(
+        chief.post(&format!("{base}/lock"), &json!({})).await.status,
+        200
+    );
+    let locked = until(&mut socket, "the lock", |m| {
+        module(m, "A")["locked"] == true
+    })
+    .await;
+    let a = module(&locked, "A");
+    assert_eq!(a["open_flags"], 0, "{a}");
+    assert_eq!(a["submitted"], 6);
+    assert_eq!(module(&locked, "B")["locked"], false);
+}
+
 on_both_backends!(
     a_socket_gets_a_snapshot_then_an_update_after_a_sheet_is_committed,
     resync_returns_a_fresh_snapshot,
     a_paused_client_does_not_delay_others_and_gets_a_snapshot_afterwards,
     a_private_board_has_no_socket,
     the_progress_socket_counts_sheets_per_judge_and_module,
+    the_chief_judge_watches_outstanding_sheets_flags_and_locks,
 );
