@@ -143,6 +143,214 @@ fn help_explains_every_option() {
     }
 }
 
+/// A fresh PostgreSQL schema as a `DATABASE_URL`, when the PostgreSQL leg is configured.
+fn postgres_schema_url() -> Option<String> {
+    let base = match std::env::var("SKILLBOARD_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => url,
+        _ => {
+            assert!(
+                std::env::var("SKILLBOARD_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                "SKILLBOARD_REQUIRE_POSTGRES=1 but SKILLBOARD_TEST_POSTGRES_URL is not set"
+            );
+            eprintln!("\n*** SKIPPED on PostgreSQL: set SKILLBOARD_TEST_POSTGRES_URL to run this test ***\n");
+            return None;
+        }
+    };
+    let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+    {
+        use diesel::connection::SimpleConnection;
+        use diesel::Connection;
+        let mut conn = diesel::PgConnection::establish(&base).expect("connect to PostgreSQL");
+        conn.batch_execute(&format!("CREATE SCHEMA {schema}"))
+            .expect("create the test schema");
+    }
+    let separator = if base.contains('?') { '&' } else { '?' };
+    Some(format!("{base}{separator}options=-csearch_path%3D{schema}"))
+}
+
+fn serve_on(database_url: &str) -> (KillOnDrop, String) {
+    let mut server = KillOnDrop(
+        skillboard()
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .env("DATABASE_URL", database_url)
+            .env("SKILLBOARD_LOG", "warn")
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let url = announced_url(&mut server.0);
+    (server, url)
+}
+
+/// A full sheet for every criterion a judge marks: the top mark, so the total moves.
+fn top_marks(module: &serde_json::Value) -> serde_json::Value {
+    let mut marks = serde_json::Map::new();
+    for criterion in module["criteria"].as_array().expect("criteria") {
+        let answer = match criterion["kind"].as_str().unwrap() {
+            "judgement" => serde_json::json!({"level": 3}),
+            "measurement" => serde_json::json!({"value": criterion["max_mark"]}),
+            "deduction" => serde_json::json!({"value": 0}),
+            _ => continue,
+        };
+        marks.insert(criterion["code"].as_str().unwrap().to_owned(), answer);
+    }
+    serde_json::Value::Object(marks)
+}
+
+/// The next JSON text frame, or `None` after a generous timeout.
+async fn next_json<S>(socket: &mut S) -> Option<serde_json::Value>
+where
+    S: futures_util::Stream<
+            Item = Result<
+                tokio_tungstenite::tungstenite::Message,
+                tokio_tungstenite::tungstenite::Error,
+            >,
+        > + Unpin,
+{
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let read = async {
+        loop {
+            match socket.next().await.expect("open").expect("a frame") {
+                Message::Text(text) => return serde_json::from_str(&text).unwrap(),
+                Message::Close(frame) => panic!("closed: {frame:?}"),
+                _ => continue,
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), read)
+        .await
+        .ok()
+}
+
+/// Two server processes on one PostgreSQL database, as behind a load balancer with no sticky
+/// sessions: a sheet a judge submits to the first reaches a spectator's socket on the second,
+/// through LISTEN/NOTIFY alone.
+#[tokio::test]
+async fn a_sheet_submitted_to_one_process_reaches_a_spectator_on_another() {
+    let Some(database_url) = postgres_schema_url() else {
+        return;
+    };
+    let demo = skillboard()
+        .arg("demo")
+        .env("DATABASE_URL", &database_url)
+        .env("SKILLBOARD_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(
+        demo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
+    let printed = String::from_utf8(demo.stdout).unwrap();
+    let token = printed
+        .lines()
+        .find(|line| line.split_whitespace().any(|word| word == "E"))
+        .and_then(|line| line.split("#t=").nth(1))
+        .unwrap_or_else(|| panic!("a judge link for module E in:\n{printed}"))
+        .trim()
+        .to_owned();
+
+    let (_first, first_url) = serve_on(&database_url);
+    let (_second, second_url) = serve_on(&database_url);
+    assert_ne!(first_url, second_url);
+
+    let socket_url = format!(
+        "{}ws/contests/ecommerce-demo/board",
+        second_url.replacen("http://", "ws://", 1)
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(socket_url).await.unwrap();
+    let snapshot = next_json(&mut socket).await.expect("a snapshot in time");
+    assert_eq!(snapshot["type"], "snapshot");
+
+    let client = ::reqwest::Client::new();
+    let session: serde_json::Value = client
+        .post(format!("{first_url}api/v1/judge/session"))
+        .json(&serde_json::json!({"token": token}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let bearer = format!("Bearer {}", session["session"].as_str().expect("a session"));
+    let get = |path: String| {
+        let request = client
+            .get(format!("{first_url}{path}"))
+            .header("authorization", &bearer);
+        async move {
+            request
+                .send()
+                .await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let me = get("api/v1/judge/me".into()).await;
+    let module = me["modules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["code"] == "E")
+        .expect("module E on this judge's panel")
+        .clone();
+    let teams = get("api/v1/judge/modules/E/teams".into()).await;
+    let team = teams
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["sheet"].is_null())
+        .expect("a team this judge has not marked yet")["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let before = snapshot["board"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["code"] == team.as_str())
+        .cloned()
+        .expect("the team on the board");
+
+    let submitted = client
+        .put(format!(
+            "{first_url}api/v1/judge/sheets/{}",
+            uuid::Uuid::new_v4()
+        ))
+        .header("authorization", &bearer)
+        .json(
+            &serde_json::json!({"module": "E", "team": team, "status": "submitted",
+                                  "version": 1, "marks": top_marks(&module)}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        submitted.status(),
+        201,
+        "{}",
+        submitted.text().await.unwrap()
+    );
+
+    loop {
+        let message = next_json(&mut socket)
+            .await
+            .expect("the first process's sheet reached the second process's socket");
+        let row = message["board"]["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|row| row["code"] == team.as_str())
+            .cloned();
+        if message["type"] == "update" && row.as_ref() != Some(&before) {
+            assert!(message["version"].as_i64() > snapshot["version"].as_i64());
+            break;
+        }
+    }
+}
+
 mod reqwest {
     /// A tiny blocking GET without pulling in reqwest's blocking feature.
     pub fn blocking_get(url: &str) -> serde_json::Value {
