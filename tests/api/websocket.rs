@@ -415,6 +415,42 @@ async fn the_chief_judge_watches_outstanding_sheets_flags_and_locks(backend: Tes
     assert_eq!(module(&locked, "B")["locked"], false);
 }
 
+/// Withdrawing a team takes it off the board at once: the socket's next update has one row
+/// fewer, and the team is gone from it.
+async fn a_withdrawn_team_leaves_the_board_on_the_socket(backend: TestBackend) {
+    let f = fixture(&backend, "codes", 2).await;
+    let mut socket = connect(&f.app, &format!("/ws/contests/{}/board", f.slug)).await;
+    let snapshot = until(&mut socket, "the snapshot", |m| m["type"] == "snapshot").await;
+    assert_eq!(snapshot["board"]["rows"].as_array().unwrap().len(), 2);
+    // A sheet first, and its update: then no refresh from the set-up is still pending, and
+    // only the withdrawal itself can move the board again.
+    f.submit(1, 0, 650, Utc::now().naive_utc()).await;
+    let marked = until(&mut socket, "the sheet", |m| {
+        m["board"]["rows"][0]["total"] == json!(6.5)
+    })
+    .await;
+
+    let withdrawn = f
+        .hosts
+        .school_organizer
+        .post(
+            &format!("/api/v1/contests/{}/teams/{}/withdraw", f.slug, f.teams[0]),
+            &json!({"reason": "队员生病"}),
+        )
+        .await;
+    assert_eq!(withdrawn.status, 200, "{}", withdrawn.body);
+
+    let update = until(&mut socket, "the board without the team", |m| {
+        m["board"]["rows"]
+            .as_array()
+            .is_some_and(|rows| rows.len() == 1)
+    })
+    .await;
+    assert_eq!(update["type"], "update");
+    assert_eq!(update["board"]["rows"][0]["code"], team_code(2));
+    assert!(version(&update) > version(&marked));
+}
+
 on_both_backends!(
     a_socket_gets_a_snapshot_then_an_update_after_a_sheet_is_committed,
     resync_returns_a_fresh_snapshot,
@@ -422,4 +458,5 @@ on_both_backends!(
     a_private_board_has_no_socket,
     the_progress_socket_counts_sheets_per_judge_and_module,
     the_chief_judge_watches_outstanding_sheets_flags_and_locks,
+    a_withdrawn_team_leaves_the_board_on_the_socket,
 );
