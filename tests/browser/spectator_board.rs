@@ -67,3 +67,67 @@ async fn the_spectator_board_moves_without_a_reload_when_a_sheet_is_submitted() 
     browser.screenshot("board.png").await;
     browser.close().await;
 }
+
+/// The projector mode (`?screen=1`) on a 1080p screen and the phone view: large type, no
+/// controls, the live connection shown; screenshots kept for a human to look at.
+#[actix_web::test]
+async fn the_board_fits_a_projector_and_a_phone() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let app = spawn_app(&TestBackend::Sqlite).await;
+    running_contest(&app).await;
+    let rows_shown = "document.querySelectorAll('#rows tr').length === 3 \
+                      && document.querySelector('#connection').className.includes('conn-live')";
+
+    browser.client.set_window_size(1920, 1080).await.unwrap();
+    browser
+        .goto(&format!("{}/board/ecommerce-2026?screen=1", app.address))
+        .await;
+    browser
+        .wait_for(
+            "the live board on the projector",
+            rows_shown,
+            Duration::from_secs(15),
+        )
+        .await;
+    let projector = browser
+        .eval(
+            "(() => { const who = document.querySelector('#rows tr .who'); \
+             const lang = document.querySelector('#lang'); \
+             return { screen: document.body.classList.contains('screen'), \
+                      whoPx: parseFloat(getComputedStyle(who).fontSize), \
+                      langShown: getComputedStyle(lang).display !== 'none', \
+                      overflow: document.documentElement.scrollWidth > window.innerWidth }; })()",
+        )
+        .await;
+    assert_eq!(projector["screen"], true, "{projector}");
+    assert!(
+        projector["whoPx"].as_f64().unwrap() >= 28.0,
+        "team codes readable from the back of the hall: {projector}"
+    );
+    assert_eq!(
+        projector["langShown"], false,
+        "no controls on the projector"
+    );
+    assert_eq!(projector["overflow"], false, "nothing cut off sideways");
+    browser.screenshot("board-projector.png").await;
+
+    browser.client.set_window_size(390, 844).await.unwrap();
+    browser
+        .goto(&format!("{}/board/ecommerce-2026", app.address))
+        .await;
+    browser
+        .wait_for(
+            "the live board on a phone",
+            rows_shown,
+            Duration::from_secs(15),
+        )
+        .await;
+    let phone = browser
+        .eval("document.documentElement.scrollWidth <= window.innerWidth")
+        .await;
+    assert_eq!(phone, true, "the phone board needs no sideways scrolling");
+    browser.screenshot("board-phone.png").await;
+    browser.close().await;
+}
