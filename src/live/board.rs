@@ -390,6 +390,17 @@ impl LoadedBoard {
         self.imported = now_present;
     }
 
+    /// The marks per criterion of one team × module on the organizers' (live) board, as they
+    /// count towards its score; `None` for a team or module not on the board.
+    pub fn live_criterion_marks(&self, team: Uuid, module: usize) -> Option<Vec<Option<Mark>>> {
+        self.live.criterion_marks(team, module)
+    }
+
+    /// Module `module` of the scheme as the board scores it (criteria in order).
+    pub fn scheme_module(&self, module: usize) -> Option<&crate::domain::Module> {
+        self.shape.0.get(module).map(|m| &m.module)
+    }
+
     pub fn module_index(&self, code: &str) -> Option<usize> {
         self.modules.iter().position(|m| m.code == code)
     }

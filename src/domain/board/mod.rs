@@ -171,6 +171,15 @@ impl Scoreboard {
         self.teams.get(slot).map(team_result)
     }
 
+    /// The marks of one team × module per criterion (scheme order) as they count towards the
+    /// module score: aggregated over the panel, or imported; `None` where nothing is there yet.
+    pub fn criterion_marks(&self, team: Uuid, module: usize) -> Option<Vec<Option<Mark>>> {
+        let slot = *self.team_slots.get(&team)?;
+        let board_module = self.modules.get(module)?;
+        let team_module = self.teams.get(slot)?.modules.get(module)?;
+        Some(team_module.aggregated(&board_module.module))
+    }
+
     /// The ranking (DESIGN §3.4) with awards (§3.5) over all teams on the board.
     pub fn standings(&self, tie_break: &[usize], tiers: &AwardTiers) -> Vec<Standing> {
         let mut standings = rank(self.teams.iter().map(team_result).collect(), tie_break);

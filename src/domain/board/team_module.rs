@@ -72,14 +72,13 @@ impl TeamModule {
         &mut self.judged[start..end]
     }
 
-    /// Aggregates each criterion over the judges who marked it (DESIGN §3.1), scores the module
-    /// (§3.3) and marks it provisional while a panel judge's sheet or an imported mark is
-    /// missing (§3.6). Work: criteria × panel size, nothing per other team.
-    fn recompute(&mut self, module: &Module) {
+    /// Each criterion's mark as it counts towards the module score: judged criteria aggregated
+    /// over the judges who marked them (DESIGN §3.1), imported ones as loaded; `None` where
+    /// nothing is there yet.
+    pub(super) fn aggregated(&self, module: &Module) -> Vec<Option<Mark>> {
         let criteria = module.criteria.len();
         let mut aggregated = Vec::with_capacity(criteria);
         let mut panel_marks = Vec::with_capacity(self.submitted.len());
-        let mut import_missing = false;
         for (c, criterion) in module.criteria.iter().enumerate() {
             if criterion.is_judged() {
                 panel_marks.clear();
@@ -92,11 +91,22 @@ impl TeamModule {
                 );
                 aggregated.push(aggregate(module.aggregation, &panel_marks));
             } else {
-                let imported = self.imported.get(c).copied().flatten();
-                import_missing |= imported.is_none();
-                aggregated.push(imported);
+                aggregated.push(self.imported.get(c).copied().flatten());
             }
         }
+        aggregated
+    }
+
+    /// Scores the module from the aggregated marks (§3.3) and marks it provisional while a
+    /// panel judge's sheet or an imported mark is missing (§3.6). Work: criteria × panel size,
+    /// nothing per other team.
+    fn recompute(&mut self, module: &Module) {
+        let aggregated = self.aggregated(module);
+        let import_missing = module
+            .criteria
+            .iter()
+            .zip(&aggregated)
+            .any(|(criterion, mark)| !criterion.is_judged() && mark.is_none());
         self.score = ModuleScore {
             score: module_score(module, &aggregated),
             provisional: import_missing || self.submitted.contains(&false),

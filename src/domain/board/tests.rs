@@ -110,6 +110,25 @@ fn a_complete_module_is_scored_and_final() -> Result<(), BoardError> {
 }
 
 #[test]
+fn criterion_marks_are_the_aggregates_the_module_score_is_made_of() -> Result<(), BoardError> {
+    let mut board = board(2);
+    complete_module_a(&mut board)?;
+    // Means of the three judges: A1 2, A2 1.5, A3 0.5; A4 imported 1.2.
+    assert_eq!(
+        board.criterion_marks(team(1), 0),
+        Some(vec![Some(h(200)), Some(h(150)), Some(h(50)), Some(h(120))])
+    );
+    assert_eq!(
+        board.criterion_marks(team(2), 0),
+        Some(vec![None; 4]),
+        "nothing marked yet"
+    );
+    assert_eq!(board.criterion_marks(team(9), 0), None, "not on the board");
+    assert_eq!(board.criterion_marks(team(1), 7), None, "no such module");
+    Ok(())
+}
+
+#[test]
 fn a_missing_panel_sheet_keeps_the_score_provisional() -> Result<(), BoardError> {
     let mut board = board(1);
     board.apply_sheet(&sheet(1, 0, 1, &[(0, 300)]))?;
