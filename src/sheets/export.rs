@@ -87,6 +87,15 @@ impl ExportError {
     }
 }
 
+/// Excel's paper size code for A4.
+const PAPER_A4: u8 = 9;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    Screen,
+    LandscapeA4,
+}
+
 /// Integers beyond this lose digits as Excel numbers (15 significant digits); they are
 /// written as text instead.
 const LARGEST_EXACT_INTEGER: i64 = 999_999_999_999_999;
@@ -121,8 +130,45 @@ impl XlsxBook {
     where
         R: IntoIterator<Item = Vec<Cell>>,
     {
+        self.add_sheet_laid_out(name, headers, rows, Layout::Screen)
+    }
+
+    /// Adds a sheet set up for printing: A4 landscape, one page wide, the header row repeated
+    /// on every page, the sheet's name at the top and page numbers at the bottom.
+    pub fn add_printable_sheet<R>(
+        &mut self,
+        name: &str,
+        headers: &[&str],
+        rows: R,
+    ) -> Result<(), ExportError>
+    where
+        R: IntoIterator<Item = Vec<Cell>>,
+    {
+        self.add_sheet_laid_out(name, headers, rows, Layout::LandscapeA4)
+    }
+
+    fn add_sheet_laid_out<R>(
+        &mut self,
+        name: &str,
+        headers: &[&str],
+        rows: R,
+        layout: Layout,
+    ) -> Result<(), ExportError>
+    where
+        R: IntoIterator<Item = Vec<Cell>>,
+    {
         let sheet = self.workbook.add_worksheet();
         sheet.set_name(name)?;
+        if layout == Layout::LandscapeA4 {
+            sheet
+                .set_paper_size(PAPER_A4)
+                .set_landscape()
+                .set_print_fit_to_pages(1, 0)
+                .set_print_gridlines(true)
+                .set_header("&C&A")
+                .set_footer("&C&P / &N");
+            sheet.set_repeat_rows(0, 0)?;
+        }
         let mut widths: Vec<usize> = headers.iter().map(|h| display_width(h)).collect();
         for (column, header) in headers.iter().enumerate() {
             sheet.write_string_with_format(0, column_number(column)?, *header, &self.header)?;
@@ -168,7 +214,7 @@ fn write_cell(
     match cell {
         Cell::Empty => Ok(0),
         Cell::Text(text) => {
-            let text = neutralise_formula(text);
+            let text = clip_to_cell(neutralise_formula(text));
             sheet.write_string(row, column, text.as_ref())?;
             Ok(display_width(&text))
         }
@@ -191,6 +237,22 @@ fn write_cell(
             Ok(format!("{value:.2}").len())
         }
     }
+}
+
+/// Excel holds at most this many characters in a cell.
+const MAX_CELL_CHARS: usize = 32_767;
+const CLIPPED_MARK: &str = "…[truncated]";
+
+/// Cuts text that would not fit in one cell (a long audit record), saying so at the end,
+/// rather than failing the whole file.
+fn clip_to_cell(text: std::borrow::Cow<'_, str>) -> std::borrow::Cow<'_, str> {
+    if text.chars().count() <= MAX_CELL_CHARS {
+        return text;
+    }
+    let keep = MAX_CELL_CHARS - CLIPPED_MARK.chars().count();
+    let mut clipped: String = text.chars().take(keep).collect();
+    clipped.push_str(CLIPPED_MARK);
+    std::borrow::Cow::Owned(clipped)
 }
 
 fn column_number(index: usize) -> Result<ColNum, XlsxError> {
@@ -295,6 +357,57 @@ mod tests {
                 Data::Float(-2.25),
             ]
         );
+    }
+
+    #[test]
+    fn a_printable_sheet_is_a4_landscape_one_page_wide_with_the_header_repeated() {
+        let mut book = XlsxBook::new();
+        book.add_printable_sheet("Ranking", &["a"], vec![vec![Cell::Integer(1)]])
+            .unwrap();
+        let bytes = book.into_bytes().unwrap();
+        let mut zip = zip_entries(&bytes);
+        let sheet = zip.remove("xl/worksheets/sheet1.xml").unwrap();
+        assert!(sheet.contains(r#"paperSize="9""#), "{sheet}");
+        assert!(sheet.contains(r#"orientation="landscape""#), "{sheet}");
+        assert!(sheet.contains(r#"fitToHeight="0""#), "{sheet}");
+        assert!(
+            sheet.contains(r#"<pane ySplit="1""#),
+            "frozen header: {sheet}"
+        );
+        let workbook = zip.remove("xl/workbook.xml").unwrap();
+        assert!(
+            workbook.contains("_xlnm.Print_Titles") && workbook.contains("Ranking!$1:$1"),
+            "{workbook}"
+        );
+    }
+
+    /// The XML parts of an XLSX file by name (calamine reads values, not page setup).
+    fn zip_entries(bytes: &[u8]) -> std::collections::HashMap<String, String> {
+        use std::io::Read;
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        (0..archive.len())
+            .map(|i| {
+                let mut file = archive.by_index(i).unwrap();
+                let mut text = String::new();
+                let _ = file.read_to_string(&mut text);
+                (file.name().to_owned(), text)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn text_too_long_for_a_cell_is_clipped_not_an_error() {
+        let mut book = XlsxBook::new();
+        let long = "审".repeat(40_000);
+        book.add_sheet("s", &["a"], vec![vec![Cell::Text(long)]])
+            .unwrap();
+        let bytes = book.into_bytes().unwrap();
+        let mut workbook: calamine::Xlsx<_> =
+            calamine::Reader::new(std::io::Cursor::new(bytes)).unwrap();
+        let range = calamine::Reader::worksheet_range(&mut workbook, "s").unwrap();
+        let cell = range.get((1, 0)).unwrap().to_string();
+        assert_eq!(cell.chars().count(), MAX_CELL_CHARS);
+        assert!(cell.ends_with(CLIPPED_MARK));
     }
 
     #[test]
