@@ -11,6 +11,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod exports;
 pub mod live;
 pub mod security;
 pub mod sheets;

@@ -25,9 +25,22 @@ pub fn escape(text: &str) -> String {
 /// The inline style sheet is the only thing the page may load.
 pub const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'";
 
+/// Results pages also load the font shipped in `web/fonts/` from this server; still no
+/// scripts and nothing from elsewhere.
+pub const PRINT_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; font-src 'self'";
+
 /// A whole page: `title` is escaped here; `css` and `body` must be trusted markup built with
 /// [`escape`]. Not cached: these pages hold what the public must not see.
 pub fn page(title: &str, css: &str, body: &str) -> HttpResponse {
+    page_with_policy(title, css, body, CSP)
+}
+
+/// [`page`] for pages that use the shipped font.
+pub fn print_page(title: &str, css: &str, body: &str) -> HttpResponse {
+    page_with_policy(title, css, body, PRINT_CSP)
+}
+
+fn page_with_policy(title: &str, css: &str, body: &str, policy: &'static str) -> HttpResponse {
     let mut html = String::with_capacity(body.len() + css.len() + 256);
     let _ = write!(
         html,
@@ -37,7 +50,7 @@ pub fn page(title: &str, css: &str, body: &str) -> HttpResponse {
     );
     HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
-        .insert_header((header::CONTENT_SECURITY_POLICY, CSP))
+        .insert_header((header::CONTENT_SECURITY_POLICY, policy))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .insert_header((header::REFERRER_POLICY, "no-referrer"))

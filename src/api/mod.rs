@@ -10,12 +10,13 @@ pub mod caller;
 pub mod contests;
 mod draw;
 mod health;
-mod html;
+pub(crate) mod html;
 mod imported_marks;
 mod judge_auth;
 mod judges;
 mod openapi;
 mod registration;
+mod results;
 mod review;
 mod scheme_sheet;
 pub mod schemes;
@@ -64,6 +65,7 @@ pub fn configure_v1(cfg: &mut web::ServiceConfig) {
         .configure(appeals::configure)
         .configure(teams::configure)
         .configure(registration::configure)
-        .configure(draw::configure);
+        .configure(draw::configure)
+        .configure(results::configure);
     cfg.configure(boards::configure);
 }

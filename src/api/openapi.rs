@@ -67,6 +67,12 @@ use utoipa::OpenApi;
         super::boards::public_board,
         super::boards::live_board,
         super::boards::reveal,
+        super::results::results_json,
+        super::results::results_csv,
+        super::results::results_xlsx,
+        super::results::results_print,
+        super::results::certificates,
+        super::results::event_feed,
     ),
     tags(
         (name = "auth", description = "Signing in, sessions and API tokens"),
@@ -77,6 +83,7 @@ use utoipa::OpenApi;
         (name = "judging", description = "Judges, panels, score sheets, review and locks"),
         (name = "audit", description = "The tamper-evident audit chain"),
         (name = "boards", description = "Leaderboards: public, live, per module; the reveal"),
+        (name = "results", description = "Results exports (JSON, CSV, XLSX, print pages) and the event feed"),
     )
 )]
 pub struct ApiDoc;

@@ -175,3 +175,19 @@ pub fn verify(conn: &mut DbConnection, chain_id: &str) -> Result<Verification, A
         problem: outcome.err().map(|broken| broken.code().to_owned()),
     })
 }
+
+/// At most `limit` events of a chain after sequence number `after_seq`, in order.
+pub fn chain_after(
+    conn: &mut DbConnection,
+    chain: &str,
+    after_seq: i64,
+    limit: i64,
+) -> QueryResult<Vec<AuditEvent>> {
+    audit_events::table
+        .filter(audit_events::chain.eq(chain))
+        .filter(audit_events::seq.gt(after_seq))
+        .order(audit_events::seq)
+        .limit(limit)
+        .select(AuditEvent::as_select())
+        .load(conn)
+}

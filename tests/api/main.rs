@@ -14,6 +14,7 @@ mod health;
 mod judging;
 mod openapi;
 mod registration_import;
+mod results;
 mod roles;
 mod schemes;
 mod self_registration;

@@ -22,6 +22,12 @@ async fn the_openapi_document_describes_every_v1_route() {
         ("/api/v1/contests/{slug}/scheme.xlsx", "get"),
         ("/api/v1/contests/{slug}/scheme/import", "post"),
         ("/api/v1/contests/{slug}/scheme/reopen", "post"),
+        ("/api/v1/contests/{slug}/results.json", "get"),
+        ("/api/v1/contests/{slug}/results.csv", "get"),
+        ("/api/v1/contests/{slug}/results.xlsx", "get"),
+        ("/api/v1/contests/{slug}/results/print", "get"),
+        ("/api/v1/contests/{slug}/results/certificates", "get"),
+        ("/api/v1/contests/{slug}/event-feed", "get"),
     ] {
         assert!(
             paths.get(path).and_then(|p| p.get(method)).is_some(),
@@ -34,6 +40,10 @@ async fn the_openapi_document_describes_every_v1_route() {
         "SchemeDocument",
         "CriterionDocument",
         "NewContest",
+        "ResultsDocument",
+        "ResultRow",
+        "FeedPage",
+        "FeedEvent",
     ] {
         assert!(schemas.contains_key(schema), "{schema} missing");
     }
