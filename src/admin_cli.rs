@@ -1,8 +1,9 @@
-//! Shell commands that manage the data directly: `skillboard user …`.
+//! Shell commands that work on the data directly: `skillboard user …`, `audit verify`,
+//! `export`.
 
 use chrono::Utc;
 
-use crate::cli::{CliError, UserCommand};
+use crate::cli::{CliError, ExportArgs, ExportFormat, UserCommand};
 use crate::error::ApiError;
 use crate::security::{generate_password, hash_password};
 use crate::store::accounts::{self, Organization, User};
@@ -126,4 +127,57 @@ pub fn verify_audit(database: &DatabaseTarget, slug: &str) -> Result<(), CliErro
             verification.problem.unwrap_or_default()
         )))
     }
+}
+
+/// `skillboard export`: the results of a contest written to a file without a running server,
+/// built by the same code as `GET …/results.{csv,xlsx,json}`.
+pub fn export(database: &DatabaseTarget, args: ExportArgs) -> Result<(), CliError> {
+    use crate::exports::{self, Format};
+
+    let db = Db::open(database, 2, true)?;
+    let format = match args.format {
+        ExportFormat::Csv => Format::Csv,
+        ExportFormat::Xlsx => Format::Xlsx,
+        ExportFormat::Json => Format::Json,
+    };
+    // Who asked for names, as the audit log records it.
+    let actor = format!(
+        "shell:{}",
+        std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned())
+    );
+    let asked_by = args.names.then_some(actor.as_str());
+    let now = Utc::now();
+    let slug = args.contest.as_str();
+    let work = |conn: &mut crate::store::DbConnection| {
+        let contest = crate::store::contests::find_by_slug(conn, slug)?.ok_or_else(|| {
+            ApiError::not_found("contest.not_found", format!("no contest {slug:?}"))
+        })?;
+        exports::prepare(conn, &contest, asked_by, format, now)
+    };
+    let export = if args.names {
+        db.write_blocking(work)
+    } else {
+        let mut conn = db.connection().map_err(failed)?;
+        work(&mut conn)
+    }
+    .map_err(failed)?;
+    let bytes = match args.format {
+        ExportFormat::Csv => exports::results_csv(&export),
+        ExportFormat::Xlsx => exports::results_xlsx(&export).map_err(failed)?,
+        ExportFormat::Json => serde_json::to_vec_pretty(&export.document).map_err(failed)?,
+    };
+    std::fs::write(&args.out, &bytes)
+        .map_err(|e| failed(format!("cannot write {}: {e}", args.out.display())))?;
+    println!(
+        "{}: results of {slug} ({} teams, names {}) written, {} bytes",
+        args.out.display(),
+        export.document.rows.len(),
+        if export.document.names_shown {
+            "shown"
+        } else {
+            "hidden"
+        },
+        bytes.len()
+    );
+    Ok(())
 }

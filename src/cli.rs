@@ -1,4 +1,5 @@
-//! The command line: `skillboard [serve]`, `skillboard migrate`.
+//! The command line: `skillboard [serve]`, `skillboard migrate`, `demo`, `audit`, `user`,
+//! `export`.
 
 use std::net::SocketAddr;
 
@@ -47,6 +48,32 @@ pub enum Command {
     /// Manage organizer accounts from the shell.
     #[command(subcommand)]
     User(UserCommand),
+    /// Write a contest's results to a file: the same documents as
+    /// GET /api/v1/contests/SLUG/results.{csv,xlsx,json} (docs/exports.md).
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The contest's slug.
+    #[arg(long)]
+    pub contest: String,
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// The file to write (replaced if it exists).
+    #[arg(long)]
+    pub out: std::path::PathBuf,
+    /// Show team names and schools even before the results are revealed. Recorded in the
+    /// contest's audit log, as when an organizer asks for them over HTTP.
+    #[arg(long)]
+    pub names: bool,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ExportFormat {
+    Csv,
+    Xlsx,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -152,6 +179,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Some(Command::Audit(AuditCommand::Verify { contest })) => {
             crate::admin_cli::verify_audit(&database, &contest)
         }
+        Some(Command::Export(args)) => crate::admin_cli::export(&database, args),
     }
 }
 

@@ -351,6 +351,113 @@ async fn a_sheet_submitted_to_one_process_reaches_a_spectator_on_another() {
     }
 }
 
+#[test]
+fn export_writes_results_files_that_agree_with_each_other() {
+    use calamine::{Data, Reader};
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = format!("sqlite://{}", dir.path().join("export.db").display());
+    let run = |args: &[&str]| {
+        skillboard()
+            .args(args)
+            .env("DATABASE_URL", &database_url)
+            .env("SKILLBOARD_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    let demo = run(&["demo"]);
+    assert!(demo.status.success(), "{demo:?}");
+    let slug = skillboard::demo::DEMO_SLUG;
+    let xlsx = dir.path().join("results.xlsx");
+    let json = dir.path().join("results.json");
+
+    let out = run(&[
+        "export",
+        "--contest",
+        slug,
+        "--format",
+        "xlsx",
+        "--out",
+        xlsx.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("names hidden"),
+        "{out:?}"
+    );
+    let out = run(&[
+        "export",
+        "--contest",
+        slug,
+        "--format",
+        "json",
+        "--out",
+        json.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{out:?}");
+
+    let document: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let rows = document["rows"].as_array().unwrap();
+    assert!(rows.len() >= 10, "the demo's teams: {document}");
+    assert!(
+        rows.iter().all(|r| r.get("name").is_none()),
+        "names before the reveal"
+    );
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&xlsx).expect("a readable XLSX");
+    let ranking = book.worksheet_range("总成绩 Ranking").unwrap();
+    let lines: Vec<&[Data]> = ranking.rows().collect();
+    assert_eq!(lines.len(), rows.len() + 1);
+    for (line, row) in lines[1..].iter().zip(rows) {
+        assert_eq!(line[2].to_string(), row["code"].as_str().unwrap());
+        let total = match &line[4] {
+            Data::Float(f) => (f * 100.0).round() as i64,
+            other => panic!("total is {other:?}"),
+        };
+        assert_eq!(
+            total,
+            (row["total"].as_f64().unwrap() * 100.0).round() as i64
+        );
+    }
+    assert!(book.sheet_names().contains(&"审计日志 Audit".to_owned()));
+
+    // Names on request, audited; the chain stays intact.
+    let out = run(&[
+        "export",
+        "--contest",
+        slug,
+        "--format",
+        "json",
+        "--names",
+        "--out",
+        json.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    let named: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert!(
+        named["rows"][0]["name"]
+            .as_str()
+            .is_some_and(|n| !n.is_empty()),
+        "{named}"
+    );
+    let verify = run(&["audit", "verify", "--contest", slug]);
+    assert!(verify.status.success(), "{verify:?}");
+
+    let missing = run(&[
+        "export",
+        "--contest",
+        "nope",
+        "--format",
+        "csv",
+        "--out",
+        json.to_str().unwrap(),
+    ]);
+    assert!(!missing.status.success());
+    assert!(
+        String::from_utf8_lossy(&missing.stderr).contains("no contest"),
+        "{missing:?}"
+    );
+}
+
 mod reqwest {
     /// A tiny blocking GET without pulling in reqwest's blocking feature.
     pub fn blocking_get(url: &str) -> serde_json::Value {
