@@ -1,6 +1,7 @@
 //! One `Settings` struct, filled from command-line flags and environment variables by `cli`.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use crate::store::DatabaseTarget;
 
@@ -19,6 +20,10 @@ pub struct Settings {
     pub workers: Option<usize>,
     /// Password for the `admin` account created on first start; generated and logged if unset.
     pub admin_password: Option<String>,
+    /// A connection whose peer stops taking our bytes for this long (a phone that stopped
+    /// reading its board socket, a tablet that left the Wi-Fi without closing) is cut by the
+    /// kernel (`TCP_USER_TIMEOUT`), so a stuck socket never holds a file descriptor for good.
+    pub stalled_connection_timeout: Duration,
 }
 
 impl Settings {
@@ -31,6 +36,7 @@ impl Settings {
             sqlite_synchronous_full: true,
             workers: None,
             admin_password: None,
+            stalled_connection_timeout: Duration::from_secs(45),
         }
     }
 }

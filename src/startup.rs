@@ -2,6 +2,7 @@
 //! [`Application::build`], so the tests exercise exactly what runs in production.
 
 use std::net::TcpListener;
+use std::time::Duration;
 
 use actix_web::dev::{Server, ServiceResponse};
 use actix_web::http::{header, StatusCode};
@@ -62,13 +63,17 @@ impl Application {
                 source,
             })?
             .port();
-        let server =
-            serve(listener, db.clone(), settings.workers, board_hub.clone()).map_err(|source| {
-                StartupError::Bind {
-                    addr: settings.bind,
-                    source,
-                }
-            })?;
+        let server = serve(
+            listener,
+            db.clone(),
+            settings.workers,
+            settings.stalled_connection_timeout,
+            board_hub.clone(),
+        )
+        .map_err(|source| StartupError::Bind {
+            addr: settings.bind,
+            source,
+        })?;
         Ok(Application {
             port,
             server,
@@ -100,6 +105,7 @@ fn serve(
     listener: TcpListener,
     db: Db,
     workers: Option<usize>,
+    stalled_connection_timeout: Duration,
     board_hub: BoardHub,
 ) -> std::io::Result<Server> {
     let db = web::Data::new(db);
@@ -127,6 +133,7 @@ fn serve(
             .configure(crate::web::configure)
             .default_service(web::to(extractors::not_found))
     })
+    .on_connect(move |connection, _| cut_when_stalled(connection, stalled_connection_timeout))
     .listen(listener)?
     .shutdown_timeout(30);
     if let Some(workers) = workers {
@@ -169,4 +176,17 @@ fn problem_for_bare_errors<B>(
     Ok(ErrorHandlerResponse::Response(
         response.map_into_right_body(),
     ))
+}
+
+/// A socket whose peer stops acknowledging (its receive window stays shut, or it vanished)
+/// blocks actix's writer, which then never polls the session again: no heartbeat can close it.
+/// The kernel can: with `TCP_USER_TIMEOUT` it drops the connection once our bytes have waited
+/// that long, and the session stops with it.
+fn cut_when_stalled(connection: &dyn std::any::Any, timeout: Duration) {
+    let Some(stream) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() else {
+        return;
+    };
+    if let Err(error) = socket2::SockRef::from(stream).set_tcp_user_timeout(Some(timeout)) {
+        tracing::debug!(%error, "cannot set TCP_USER_TIMEOUT on a connection");
+    }
 }

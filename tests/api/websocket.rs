@@ -12,7 +12,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use crate::boards::{eventually, fixture, second_node, team_code};
+use crate::boards::{eventually, fixture, fixture_on, second_node, team_code};
 use crate::helpers::{TestApp, TestBackend, PASSWORD};
 use crate::judging::{full_sheet, judge_session, running_contest, CODES, TEAM_NAMES};
 use crate::on_both_backends;
@@ -152,6 +152,55 @@ async fn a_paused_client_does_not_delay_others_and_gets_a_snapshot_afterwards(
     })
     .await;
     assert_eq!(snapshot["board"]["rows"][0]["code"], team_code(1));
+}
+
+/// A client that stops reading for good (its receive window stays shut) is cut once the
+/// server's bytes have waited `stalled_connection_timeout`: its session leaves the hub, and the
+/// other spectators carry on.
+async fn a_client_that_never_reads_again_is_disconnected(backend: TestBackend) {
+    let database = crate::helpers::TestDatabase::create(&backend);
+    let app = crate::helpers::spawn_app_on(database, |settings| {
+        settings.stalled_connection_timeout = Duration::from_secs(2);
+    })
+    .await;
+    let f = fixture_on(app, "codes", 1000).await;
+    let path = format!("/ws/contests/{}/board", f.slug);
+    let mut stuck = connect_with_small_buffer(&f.app, &path).await;
+    let mut active = connect(&f.app, &path).await;
+    assert_eq!(next_json(&mut stuck).await["type"], "snapshot");
+    assert_eq!(next_json(&mut active).await["type"], "snapshot");
+    assert_eq!(f.app.hub.subscribers(&f.contest_id, Channel::Board), 2);
+
+    // Big updates until the stuck client's buffers are full and the kernel has cut it; the
+    // active client gets every one of them meanwhile.
+    let mut latest = 0;
+    let mut rounds: usize = 0;
+    while f.app.hub.subscribers(&f.contest_id, Channel::Board) == 2 {
+        rounds += 1;
+        assert!(rounds <= 400, "the stuck client was never disconnected");
+        let points = 50 * (i64::try_from(rounds).unwrap() % 21);
+        f.submit(rounds % 40, 0, points, Utc::now().naive_utc())
+            .await;
+        let update = until(&mut active, "the active client's update", |m| {
+            m["type"] == "update" && version(m) > latest
+        })
+        .await;
+        latest = version(&update);
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The stuck client's connection was reset, not politely closed: reading what the kernel
+    // still holds for it ends in an error or the end of the stream.
+    let cut = tokio::time::timeout(WAIT, async {
+        while let Some(Ok(_)) = stuck.next().await {}
+    })
+    .await;
+    assert!(cut.is_ok(), "the stuck client's stream never ended");
+    f.submit(0, 0, 1000, Utc::now().naive_utc()).await;
+    f.submit(0, 1, 1000, Utc::now().naive_utc()).await;
+    until(&mut active, "the update after the cut", |m| {
+        m["board"]["rows"][0]["total"] == json!(20)
+    })
+    .await;
 }
 
 /// A client whose receive window is tiny, so the server's writes back up quickly.
@@ -459,4 +508,5 @@ on_both_backends!(
     the_progress_socket_counts_sheets_per_judge_and_module,
     the_chief_judge_watches_outstanding_sheets_flags_and_locks,
     a_withdrawn_team_leaves_the_board_on_the_socket,
+    a_client_that_never_reads_again_is_disconnected,
 );
