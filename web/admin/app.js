@@ -11,6 +11,8 @@ import * as registration from './views/registration.js';
 import * as draw from './views/draw.js';
 import * as judges from './views/judges.js';
 import * as review from './views/review.js';
+import * as results from './views/results.js';
+import * as exportsView from './views/exports.js';
 import * as appeals from './views/appeals.js';
 import * as audit from './views/audit.js';
 import * as newContest from './views/new-contest.js';
@@ -23,6 +25,8 @@ const TABS = [
   ['draw', draw],
   ['judges', judges],
   ['review', review],
+  ['results', results],
+  ['exports', exportsView],
   ['appeals', appeals],
   ['audit', audit],
 ];

@@ -67,7 +67,7 @@ export async function busy(button, work, label) {
 export function confirmAction({ title, message, confirm, reason = false, danger = true }) {
   return new Promise((resolve) => {
     const reasonInput = reason ? h('textarea', { rows: 3, required: true, maxlength: 500 }) : null;
-    const ok = h('button', { type: 'submit', class: danger ? 'danger' : 'primary' }, confirm || t('common.confirm'));
+    const ok = h('button', { type: 'submit', class: danger ? 'danger' : 'primary', id: 'confirm-ok' }, confirm || t('common.confirm'));
     const cancel = h('button', { type: 'button', class: 'ghost' }, t('common.cancel'));
     const form = h(
       'form',
@@ -139,7 +139,7 @@ export function failed(problem) {
 export function errorRows(problem) {
   const rows = [...(problem.errors || [])].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   const wrap = h('div', { class: 'import-errors' });
-  wrap.appendChild(h('p', { class: 'problem-title' }, errorText(problem.code, problem.message), rows.length ? ` (${t('import.n_problems', { n: rows.length })})` : ''));
+  wrap.appendChild(h('p', { class: 'problem-title' }, errorText(problem.code, problem.message), rows.length ? ` (${rows.length === 1 ? t('import.one_problem') : t('import.n_problems', { n: rows.length })})` : ''));
   if (!rows.length) return wrap;
   const tbl = h('table', { class: 'data compact' });
   tbl.appendChild(h('thead', null, h('tr', null, [t('import.line'), t('import.column'), t('import.problem')].map((x) => h('th', null, x)))));

@@ -8,7 +8,7 @@ import { printLink, toolbar } from './common.js';
 export async function render(ctx) {
   const draw = await api('GET', contestPath(ctx.slug, '/draw'));
   const box = h('div', null, h('div', { class: 'form-errors', hidden: true }));
-  const run = h('button', { class: 'primary', disabled: draw.awaiting === 0 }, t('draw.run', { n: draw.awaiting }));
+  const run = h('button', { class: 'primary', id: 'draw-run', disabled: draw.awaiting === 0 }, t('draw.run', { n: draw.awaiting }));
   run.addEventListener('click', async () => {
     const ok = await confirmAction({ title: t('draw.run', { n: draw.awaiting }), message: t('draw.run_q', { n: draw.awaiting }), confirm: t('draw.run_short'), danger: false });
     if (ok) await post(ctx, box, run, {});

@@ -6,7 +6,7 @@ import { busy, clearProblems, confirmAction, notice, section, showProblem } from
 import { STATES } from './common.js';
 
 export async function render(ctx) {
-  return h('div', { class: 'stack' }, stateCard(ctx), detailsCard(ctx), await hostsCard(ctx), exportsCard());
+  return h('div', { class: 'stack' }, stateCard(ctx), detailsCard(ctx), await hostsCard(ctx), exportsCard(ctx));
 }
 
 function stateCard(ctx) {
@@ -164,13 +164,7 @@ async function hostsCard(ctx) {
   return section(t('overview.hosts'), h('div', { class: 'two-col' }, list, form));
 }
 
-function exportsCard() {
-  return h(
-    'section',
-    { class: 'card disabled', 'aria-disabled': 'true' },
-    h('h2', null, t('overview.exports')),
-    h('p', { class: 'muted' }, t('overview.exports_later')),
-    h('div', { class: 'actions left' }, ['CSV', 'XLSX', 'JSON', t('overview.print_results')].map((x) => h('button', { disabled: true }, x))),
-  );
+function exportsCard(ctx) {
+  const tab = (name) => h('a', { class: 'button', href: `#/c/${encodeURIComponent(ctx.slug)}/${name}` }, t(`tab.${name}`));
+  return section(t('overview.exports'), h('p', { class: 'muted' }, t('overview.exports_where')), h('div', { class: 'actions left' }, tab('results'), tab('exports')));
 }
-

@@ -5,6 +5,7 @@ import { h, replace, table, when } from '../dom.js';
 import { t } from '../i18n.js';
 import { attempt, busy, confirmAction, errorRows, notice, progressBar, section } from '../ui.js';
 import { toolbar } from './common.js';
+import { editTeam } from './team-editor.js';
 
 export async function render(ctx) {
   const teamsBox = h('div');
@@ -14,21 +15,30 @@ export async function render(ctx) {
 }
 
 function importCard(ctx, refresh) {
-  const file = h('input', { type: 'file', accept: '.csv,.xlsx,text/csv' });
-  const check = h('button', { class: 'primary', disabled: true }, t('reg.check'));
+  const file = h('input', { type: 'file', id: 'reg-file', accept: '.csv,.xlsx,text/csv' });
+  const check = h('button', { class: 'primary', id: 'reg-check', disabled: true }, t('reg.check'));
   const progress = progressBar();
   const result = h('div');
   file.addEventListener('change', () => {
     check.disabled = !file.files.length;
     replace(result);
   });
-  const send = (f, dryRun, button) =>
-    busy(button, () =>
+  // While a file is on its way the picker and both buttons stay disabled: one import at a time.
+  const send = (f, dryRun, button) => {
+    file.disabled = true;
+    check.disabled = true;
+    progress.set(0);
+    return busy(button, () =>
       upload(contestPath(ctx.slug, '/registration/import'), f, {
         query: dryRun ? { dry_run: 'true' } : undefined,
         onProgress: (p) => (p < 1 ? progress.set(p) : progress.working()),
       }),
-    ).finally(() => progress.hide());
+    ).finally(() => {
+      progress.hide();
+      file.disabled = false;
+      check.disabled = !file.files.length;
+    });
+  };
 
   check.addEventListener('click', async () => {
     const f = file.files[0];
@@ -39,7 +49,7 @@ function importCard(ctx, refresh) {
       replace(result, preview(report, f, async (button) => {
         try {
           const done = await send(f, false, button);
-          replace(result, h('p', { class: 'ok-text' }, t('reg.imported', counts(done))));
+          replace(result, h('p', { class: 'ok-text', id: 'reg-imported' }, t('reg.imported', counts(done))));
           notice(t('reg.imported', counts(done)));
           file.value = '';
           check.disabled = true;
@@ -70,7 +80,7 @@ function counts(report) {
 function preview(report, f, onImport) {
   const c = report.counts;
   const changes = c.teams_created + c.teams_updated + c.contestants_created + c.contestants_updated + c.contestants_removed;
-  const go = h('button', { class: 'primary', disabled: changes === 0 }, t('reg.import_now'));
+  const go = h('button', { class: 'primary', id: 'reg-import', disabled: changes === 0 }, t('reg.import_now'));
   go.addEventListener('click', () => onImport(go));
   return h(
     'div',
@@ -110,6 +120,14 @@ async function loadTeams(ctx, box) {
     ['all', 'registered', 'pending', 'withdrawn'].map((s) => h('option', { value: s }, t(`team.filter.${s}`))),
   );
   const search = h('input', { type: 'search', placeholder: t('team.search') });
+  const add = h('button', { id: 'team-new' }, t('teamedit.new'));
+  add.addEventListener('click', async () => {
+    const saved = await editTeam(ctx, null);
+    if (saved) {
+      notice(t('teamedit.created', { name: saved.name }));
+      loadTeams(ctx, box);
+    }
+  });
   const listBox = h('div');
   const draw = () => {
     const q = search.value.trim().toLowerCase();
@@ -139,6 +157,7 @@ async function loadTeams(ctx, box) {
         h('span', { class: 'grow' }),
         search,
         filter,
+        add,
       ),
       listBox,
     ),
@@ -149,6 +168,16 @@ function teamTable(ctx, teams, refresh) {
   const path = (team, rest) => contestPath(ctx.slug, `/teams/${encodeURIComponent(team.id)}${rest}`);
   const actions = (team) => {
     const out = [];
+    if (team.status !== 'withdrawn') {
+      const edit = h('button', { class: 'small ghost', dataset: { edit: team.id } }, t('teamedit.edit'));
+      edit.addEventListener('click', async () => {
+        if (await editTeam(ctx, team)) {
+          notice(t('common.saved'));
+          refresh();
+        }
+      });
+      out.push(edit);
+    }
     if (team.status === 'registered') {
       if (team.checked_in_at) {
         const undo = h('button', { class: 'small ghost', disabled: team.station != null, title: team.station != null ? t('team.drawn_no_undo') : null }, t('team.undo_check_in'));
@@ -158,7 +187,7 @@ function teamTable(ctx, teams, refresh) {
         });
         out.push(undo);
       } else {
-        const checkIn = h('button', { class: 'small primary' }, t('team.check_in'));
+        const checkIn = h('button', { class: 'small primary', dataset: { checkIn: team.id } }, t('team.check_in'));
         checkIn.addEventListener('click', async () => {
           if ((await attempt(() => busy(checkIn, () => api('POST', path(team, '/check-in'))), t('team.checked_in', { name: team.name }))) !== undefined) refresh();
         });

@@ -1,25 +1,35 @@
 // Scoring progress and review: who has not submitted what, discrepancy flags, and module
-// sign-off (lock/unlock). Refreshes itself every 15 s while the tab is open.
+// sign-off (lock/unlock). The progress socket says when something changed; the screen then
+// re-reads the module reviews. Without the socket it polls every 15 s (live.js).
 import { api, contestPath } from '../api.js';
 import { h, replace } from '../dom.js';
 import { t } from '../i18n.js';
 import { attempt, busy, confirmAction, section } from '../ui.js';
+import { watchProgress } from '../live.js';
 import { localized, modulesOf, toolbar } from './common.js';
 
-const REFRESH_MS = 15000;
 const selected = new Map(); // slug → module code, kept while the page is open
 
 export async function render(ctx) {
   const modules = await modulesOf(ctx.slug);
   if (!modules.length) return section(t('tab.review'), h('p', { class: 'muted' }, t('review.no_scheme')));
   const summaryBox = h('div');
+  const judgesBox = h('div');
   const detailBox = h('div');
   const stamp = h('span', { class: 'muted small' });
+  const live = h('span', { class: 'live-status connecting', id: 'live-status' }, t('live.connecting'));
   let code = selected.get(ctx.slug) || modules[0].code;
   let busyNow = false;
+  let again = false;
 
   const refresh = async () => {
-    if (busyNow || document.querySelector('dialog[open]')) return;
+    // A dialog open (a reason being typed) must not be redrawn away; one read at a time, and
+    // a change that arrives during a read triggers one more.
+    if (document.querySelector('dialog[open]')) return;
+    if (busyNow) {
+      again = true;
+      return;
+    }
     busyNow = true;
     try {
       const reviews = await Promise.all(modules.map((m) => api('GET', contestPath(ctx.slug, `/modules/${encodeURIComponent(m.code)}/review`)).catch(() => null)));
@@ -28,21 +38,98 @@ export async function render(ctx) {
         selected.set(ctx.slug, c);
         refresh();
       }));
+      replace(judgesBox, judgeMatrix(modules, reviews));
       const i = modules.findIndex((m) => m.code === code);
       if (reviews[i]) replace(detailBox, detail(ctx, modules[i], reviews[i], refresh));
       stamp.textContent = t('review.updated', { time: new Date().toLocaleTimeString() });
     } finally {
       busyNow = false;
+      if (again) {
+        again = false;
+        refresh();
+      }
     }
   };
   await refresh();
-  const timer = setInterval(() => {
-    if (!document.hidden) refresh();
-  }, REFRESH_MS);
-  ctx.onCleanup(() => clearInterval(timer));
+  let pending = null;
+  const stop = watchProgress(ctx.slug, {
+    // Bursts of sheets arrive as bursts of updates: one re-read per half second at most.
+    onBoard: () => {
+      if (!pending) pending = setTimeout(() => { pending = null; refresh(); }, 500);
+    },
+    onStatus: (s) => {
+      live.className = `live-status ${s}`;
+      live.textContent = t(`live.${s}`);
+    },
+    poll: refresh,
+  });
+  ctx.onCleanup(() => {
+    stop();
+    clearTimeout(pending);
+  });
   const now = h('button', { class: 'small ghost' }, t('review.refresh'));
   now.addEventListener('click', () => busy(now, refresh));
-  return h('div', { class: 'stack' }, section(t('review.progress'), toolbar(h('span', { class: 'muted' }, t('review.auto')), h('span', { class: 'grow' }), stamp, now), summaryBox), detailBox);
+  return h(
+    'div',
+    { class: 'stack' },
+    section(t('review.progress'), toolbar(live, h('span', { class: 'grow' }), stamp, now), summaryBox),
+    section(t('review.by_judge'), h('p', { class: 'muted' }, t('review.by_judge_intro')), judgesBox),
+    detailBox,
+  );
+}
+
+/** Judge × module: sheets submitted of the teams to mark, and which team codes are still open. */
+function judgeMatrix(modules, reviews) {
+  const judges = [];
+  modules.forEach((m, i) => {
+    const r = reviews[i];
+    if (!r) return;
+    for (const team of r.teams) {
+      for (const s of team.sheets) {
+        let j = judges.find((x) => x.id === s.judge_id);
+        if (!j) judges.push((j = { id: s.judge_id, name: s.judge_name, cells: new Map() }));
+        const cell = j.cells.get(m.code) || { submitted: 0, drafts: [], missing: [], total: 0 };
+        cell.total += 1;
+        if (s.status === 'submitted') cell.submitted += 1;
+        else if (s.status === 'draft') cell.drafts.push(team.team);
+        else cell.missing.push(team.team);
+        j.cells.set(m.code, cell);
+      }
+    }
+  });
+  if (!judges.length) return h('p', { class: 'muted' }, t('review.no_panels'));
+  judges.sort((a, b) => a.name.localeCompare(b.name));
+  const cellOf = (j, m) => {
+    const c = j.cells.get(m.code);
+    if (!c) return h('td', { class: 'center muted' }, '—');
+    const done = c.submitted === c.total;
+    const open = [...c.missing, ...c.drafts];
+    return h(
+      'td',
+      { class: `judge-cell ${done ? 'done' : 'todo'}`, dataset: { judge: j.name, module: m.code } },
+      h('strong', null, `${c.submitted} / ${c.total}`),
+      c.drafts.length ? h('span', { class: 'small warn-text' }, ` · ${t('review.n_drafts', { n: c.drafts.length })}`) : null,
+      open.length ? h('div', { class: 'small open-codes' }, t('review.open_codes'), ' ', open.slice(0, 12).map((x) => h('code', null, x)), open.length > 12 ? ` +${open.length - 12}` : '') : null,
+    );
+  };
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      { class: 'data judge-matrix' },
+      h('thead', null, h('tr', null, h('th', null, t('judges.name')), modules.map((m) => h('th', { title: localized(m.title_zh, m.title_en) }, m.code)))),
+      h('tbody', null, judges.map((j) => h('tr', null, h('td', null, h('strong', null, j.name)), modules.map((m) => cellOf(j, m))))),
+    ),
+  );
+}
+
+/** A bar filled to `pct` %: the width is set through the style object, which a CSP without
+ *  'unsafe-inline' allows, unlike a style attribute. */
+function meter(pct) {
+  const fill = h('div', { class: 'meter-fill' });
+  fill.style.width = `${pct}%`;
+  return h('div', { class: 'meter' }, fill);
 }
 
 function counts(review) {
@@ -69,7 +156,7 @@ function summary(modules, reviews, current, choose) {
       'tr',
       { class: m.code === current ? 'selected' : null },
       h('td', null, h('span', { class: 'module-code' }, m.code), ` ${localized(m.title_zh, m.title_en)}`),
-      h('td', null, h('div', { class: 'meter' }, h('div', { class: 'meter-fill', style: `width:${pct}%` })), h('span', { class: 'small muted' }, `${submitted} / ${total}`)),
+      h('td', null, meter(pct), h('span', { class: 'small muted' }, `${submitted} / ${total}`)),
       h('td', { class: 'num' }, r.drafts ? h('span', { class: 'warn-text' }, String(r.drafts)) : '0'),
       h('td', { class: 'num' }, r.missing ? String(r.missing) : '0'),
       h('td', { class: 'num' }, r.open_flags ? h('span', { class: 'badge flag' }, String(r.open_flags)) : '0'),
