@@ -12,5 +12,6 @@ mod browser {
     pub mod driver;
     pub mod fixture;
     mod judge_app;
+    mod organizer_console;
     mod spectator_board;
 }
