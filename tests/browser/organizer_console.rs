@@ -532,3 +532,105 @@ async fn console_screens() {
     shot(admin_shot).await;
     b.close().await;
 }
+
+/// Scoring progress moves over the socket without a reload, and the ceremony's first reveal
+/// step reaches the public board.
+#[actix_web::test]
+async fn scoring_progress_moves_live_and_the_reveal_steps_from_the_bottom() {
+    use super::fixture::running_contest;
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    b.client
+        .set_window_size(1366, 768)
+        .await
+        .expect("laptop size");
+    let app = spawn_app(&TestBackend::Sqlite).await;
+    let contest = running_contest(&app).await;
+    b.goto(&format!("{}/admin", app.address)).await;
+    b.eval("localStorage.setItem('skillboard.lang', 'en')")
+        .await;
+    b.goto(&format!("{}/admin#/c/ecommerce-2026/review", app.address))
+        .await;
+    b.type_into("#signin-form input[name=username]", "school.organizer")
+        .await;
+    b.type_into("#signin-form input[name=password]", PASSWORD)
+        .await;
+    b.tap("#signin-form button[type=submit]").await;
+    let cell = "document.querySelector('td[data-judge=\"Judge Li\"][data-module=\"A\"]')";
+    b.wait_for(
+        "Judge Li owing all three teams, with the socket live",
+        &format!(
+            "document.getElementById('live-status')?.classList.contains('live') \
+             && {cell}?.innerText.startsWith('0 / 3')"
+        ),
+        SHORT,
+    )
+    .await;
+    // A reload would forget this mark: the change must come over the socket.
+    b.eval("(window.__sameDocument = true)").await;
+
+    let signed_in = app
+        .anonymous()
+        .post(
+            "/api/v1/judge/session",
+            &serde_json::json!({"token": contest.tokens[1]}),
+        )
+        .await;
+    assert_eq!(signed_in.status, 200, "{}", signed_in.body);
+    let judge = crate::helpers::Session::with_bearer(
+        &app.address,
+        signed_in.body["session"].as_str().unwrap(),
+    );
+    let sheet = judge
+        .put(
+            &format!("/api/v1/judge/sheets/{}", uuid::Uuid::new_v4()),
+            &serde_json::json!({"module": "A", "team": "W9CD", "status": "submitted", "version": 1,
+                    "marks": {"A1": {"value": 5}, "A2": {"level": 3}}}),
+        )
+        .await;
+    assert_eq!(sheet.status, 201, "{}", sheet.body);
+    b.wait_for(
+        "Judge Li's cell to show the sheet, in the same document",
+        &format!(
+            "window.__sameDocument === true && {cell}?.innerText.startsWith('1 / 3') \
+             && !{cell}.innerText.includes('W9CD') && {cell}.innerText.includes('K7QM')"
+        ),
+        // Shorter than the 15 s poll, so only the socket can make it.
+        Duration::from_secs(10),
+    )
+    .await;
+    assert!(
+        text_of(&b, "tr[data-module=A] .submitted-count").await == "1 / 6",
+        "the module summary moved too: {}",
+        text_of(&b, "tr[data-module=A]").await
+    );
+
+    // The ceremony: one place from the bottom, W9CD (the only team with marks) stays hidden.
+    open_tab(&b, "results", "document.getElementById('reveal-step')").await;
+    assert_eq!(text_of(&b, "#revealed-count").await, "0 / 3");
+    b.tap("#reveal-step").await;
+    b.wait_for(
+        "one place revealed",
+        "document.getElementById('revealed-count')?.innerText === '1 / 3'",
+        SHORT,
+    )
+    .await;
+    let board = app
+        .anonymous()
+        .get("/api/v1/contests/ecommerce-2026/board")
+        .await;
+    assert_eq!(board.body["reveal"]["revealed"], 1, "{}", board.body);
+    let rows = board.body["rows"].as_array().unwrap();
+    assert_eq!(
+        rows[0]["hidden"], true,
+        "the top stays hidden: {}",
+        board.body
+    );
+    assert!(
+        rows[2]["name"].is_string(),
+        "the bottom place is named: {}",
+        board.body
+    );
+    b.close().await;
+}

@@ -1,6 +1,7 @@
 // Scoring progress and review: who has not submitted what, discrepancy flags, and module
-// sign-off (lock/unlock). The progress socket says when something changed; the screen then
-// re-reads the module reviews. Without the socket it polls every 15 s (live.js).
+// sign-off (lock/unlock). The progress socket pushes the per-module, per-judge progress, drawn
+// as it arrives; the selected module's sheet grid is re-read when it moves. Without the socket
+// the screen polls the module reviews every 15 s and builds the same progress from them.
 import { api, contestPath } from '../api.js';
 import { h, replace } from '../dom.js';
 import { t } from '../i18n.js';
@@ -19,56 +20,64 @@ export async function render(ctx) {
   const stamp = h('span', { class: 'muted small' });
   const live = h('span', { class: 'live-status connecting', id: 'live-status' }, t('live.connecting'));
   let code = selected.get(ctx.slug) || modules[0].code;
-  let busyNow = false;
-  let again = false;
+  let progress = null; // the progress board's modules, from the socket or built from reviews
 
-  const refresh = async () => {
-    // A dialog open (a reason being typed) must not be redrawn away; one read at a time, and
-    // a change that arrives during a read triggers one more.
-    if (document.querySelector('dialog[open]')) return;
-    if (busyNow) {
-      again = true;
-      return;
-    }
-    busyNow = true;
+  const choose = (c) => {
+    code = c;
+    selected.set(ctx.slug, c);
+    drawProgress();
+    refreshDetail();
+  };
+  const drawProgress = () => {
+    if (!progress) return;
+    replace(summaryBox, summary(modules, progress, code, choose));
+    replace(judgesBox, judgeMatrix(modules, progress));
+    stamp.textContent = t('review.updated', { time: new Date().toLocaleTimeString() });
+  };
+  // A dialog open (a reason being typed) must not be redrawn away.
+  const quiet = () => !document.querySelector('dialog[open]');
+  const refreshDetail = async () => {
+    if (!quiet()) return;
+    const module = modules.find((m) => m.code === code);
     try {
-      const reviews = await Promise.all(modules.map((m) => api('GET', contestPath(ctx.slug, `/modules/${encodeURIComponent(m.code)}/review`)).catch(() => null)));
-      replace(summaryBox, summary(modules, reviews, code, (c) => {
-        code = c;
-        selected.set(ctx.slug, c);
-        refresh();
-      }));
-      replace(judgesBox, judgeMatrix(modules, reviews));
-      const i = modules.findIndex((m) => m.code === code);
-      if (reviews[i]) replace(detailBox, detail(ctx, modules[i], reviews[i], refresh));
-      stamp.textContent = t('review.updated', { time: new Date().toLocaleTimeString() });
-    } finally {
-      busyNow = false;
-      if (again) {
-        again = false;
-        refresh();
-      }
+      const review = await api('GET', contestPath(ctx.slug, `/modules/${encodeURIComponent(code)}/review`));
+      if (module.code === code) replace(detailBox, detail(ctx, module, review, refreshAll));
+    } catch {
+      // The summary still shows; the next change or poll tries again.
     }
   };
-  await refresh();
+  // Without the socket: every module's review, from which the same progress is built.
+  const refreshAll = async () => {
+    if (!quiet()) return;
+    const reviews = await Promise.all(modules.map((m) => api('GET', contestPath(ctx.slug, `/modules/${encodeURIComponent(m.code)}/review`)).catch(() => null)));
+    progress = fromReviews(modules, reviews);
+    drawProgress();
+    const i = modules.findIndex((m) => m.code === code);
+    if (reviews[i]) replace(detailBox, detail(ctx, modules[i], reviews[i], refreshAll));
+  };
+  await refreshAll();
   let pending = null;
   const stop = watchProgress(ctx.slug, {
-    // Bursts of sheets arrive as bursts of updates: one re-read per half second at most.
-    onBoard: () => {
-      if (!pending) pending = setTimeout(() => { pending = null; refresh(); }, 500);
+    onBoard: (board) => {
+      if (quiet()) {
+        progress = board.modules;
+        drawProgress();
+      }
+      // The module's sheet grid is not on the socket: re-read it, at most twice a second.
+      if (!pending) pending = setTimeout(() => { pending = null; refreshDetail(); }, 500);
     },
     onStatus: (s) => {
       live.className = `live-status ${s}`;
       live.textContent = t(`live.${s}`);
     },
-    poll: refresh,
+    poll: refreshAll,
   });
   ctx.onCleanup(() => {
     stop();
     clearTimeout(pending);
   });
   const now = h('button', { class: 'small ghost' }, t('review.refresh'));
-  now.addEventListener('click', () => busy(now, refresh));
+  now.addEventListener('click', () => busy(now, refreshAll));
   return h(
     'div',
     { class: 'stack' },
@@ -78,37 +87,50 @@ export async function render(ctx) {
   );
 }
 
-/** Judge × module: sheets submitted of the teams to mark, and which team codes are still open. */
-function judgeMatrix(modules, reviews) {
-  const judges = [];
-  modules.forEach((m, i) => {
+/** The progress board's shape (docs/boards.md) built from the module reviews, for polling. */
+function fromReviews(modules, reviews) {
+  return modules.map((m, i) => {
     const r = reviews[i];
-    if (!r) return;
+    if (!r) return { code: m.code, unavailable: true, judges: [] };
+    const judges = [];
     for (const team of r.teams) {
       for (const s of team.sheets) {
-        let j = judges.find((x) => x.id === s.judge_id);
-        if (!j) judges.push((j = { id: s.judge_id, name: s.judge_name, cells: new Map() }));
-        const cell = j.cells.get(m.code) || { submitted: 0, drafts: [], missing: [], total: 0 };
-        cell.total += 1;
-        if (s.status === 'submitted') cell.submitted += 1;
-        else if (s.status === 'draft') cell.drafts.push(team.team);
-        else cell.missing.push(team.team);
-        j.cells.set(m.code, cell);
+        let j = judges.find((x) => x.judge_id === s.judge_id);
+        if (!j) judges.push((j = { judge_id: s.judge_id, name: s.judge_name, submitted: 0, drafts: 0, outstanding: [] }));
+        if (s.status === 'submitted') j.submitted += 1;
+        else {
+          if (s.status === 'draft') j.drafts += 1;
+          j.outstanding.push(team.team);
+        }
       }
     }
+    const submitted = judges.reduce((n, j) => n + j.submitted, 0);
+    const expected = judges.reduce((n, j) => n + j.submitted + j.outstanding.length, 0);
+    return { code: m.code, locked: r.state === 'locked', submitted, expected, open_flags: r.open_flags, judges };
   });
-  if (!judges.length) return h('p', { class: 'muted' }, t('review.no_panels'));
-  judges.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Judge × module: sheets submitted of the teams to mark, and which team codes are still owed. */
+function judgeMatrix(modules, progress) {
+  const judges = new Map();
+  for (const m of progress) {
+    for (const j of m.judges || []) {
+      if (!judges.has(j.judge_id)) judges.set(j.judge_id, { name: j.name, cells: new Map() });
+      judges.get(j.judge_id).cells.set(m.code, j);
+    }
+  }
+  if (!judges.size) return h('p', { class: 'muted' }, t('review.no_panels'));
+  const rows = [...judges.values()].sort((a, b) => a.name.localeCompare(b.name));
   const cellOf = (j, m) => {
     const c = j.cells.get(m.code);
     if (!c) return h('td', { class: 'center muted' }, '—');
-    const done = c.submitted === c.total;
-    const open = [...c.missing, ...c.drafts];
+    const total = c.submitted + c.outstanding.length;
+    const open = c.outstanding;
     return h(
       'td',
-      { class: `judge-cell ${done ? 'done' : 'todo'}`, dataset: { judge: j.name, module: m.code } },
-      h('strong', null, `${c.submitted} / ${c.total}`),
-      c.drafts.length ? h('span', { class: 'small warn-text' }, ` · ${t('review.n_drafts', { n: c.drafts.length })}`) : null,
+      { class: `judge-cell ${open.length ? 'todo' : 'done'}`, dataset: { judge: j.name, module: m.code } },
+      h('strong', null, `${c.submitted} / ${total}`),
+      c.drafts ? h('span', { class: 'small warn-text' }, ` · ${t('review.n_drafts', { n: c.drafts })}`) : null,
       open.length ? h('div', { class: 'small open-codes' }, t('review.open_codes'), ' ', open.slice(0, 12).map((x) => h('code', null, x)), open.length > 12 ? ` +${open.length - 12}` : '') : null,
     );
   };
@@ -119,7 +141,7 @@ function judgeMatrix(modules, reviews) {
       'table',
       { class: 'data judge-matrix' },
       h('thead', null, h('tr', null, h('th', null, t('judges.name')), modules.map((m) => h('th', { title: localized(m.title_zh, m.title_en) }, m.code)))),
-      h('tbody', null, judges.map((j) => h('tr', null, h('td', null, h('strong', null, j.name)), modules.map((m) => cellOf(j, m))))),
+      h('tbody', null, rows.map((j) => h('tr', null, h('td', null, h('strong', null, j.name)), modules.map((m) => cellOf(j, m))))),
     ),
   );
 }
@@ -132,35 +154,25 @@ function meter(pct) {
   return h('div', { class: 'meter' }, fill);
 }
 
-function counts(review) {
-  let submitted = 0;
-  let total = 0;
-  for (const team of review.teams) {
-    for (const s of team.sheets) {
-      total += 1;
-      if (s.status === 'submitted') submitted += 1;
-    }
-  }
-  return { submitted, total };
-}
-
-function summary(modules, reviews, current, choose) {
-  const rows = modules.map((m, i) => {
-    const r = reviews[i];
-    if (!r) return h('tr', null, h('td', null, m.code), h('td', { colspan: 5, class: 'muted' }, t('review.unavailable')));
-    const { submitted, total } = counts(r);
-    const pct = total ? Math.round((submitted / total) * 100) : 0;
+function summary(modules, progress, current, choose) {
+  const rows = modules.map((m) => {
+    const p = progress.find((x) => x.code === m.code);
+    if (!p || p.unavailable) return h('tr', null, h('td', null, m.code), h('td', { colspan: 5, class: 'muted' }, t('review.unavailable')));
+    const drafts = p.judges.reduce((n, j) => n + j.drafts, 0);
+    const missing = Math.max(0, p.expected - p.submitted - drafts);
+    const pct = p.expected ? Math.round((p.submitted / p.expected) * 100) : 0;
+    const state = p.locked ? 'locked' : 'open';
     const open = h('button', { class: `small ${m.code === current ? 'primary' : ''}` }, t('review.open'));
     open.addEventListener('click', () => choose(m.code));
     return h(
       'tr',
-      { class: m.code === current ? 'selected' : null },
+      { class: m.code === current ? 'selected' : null, dataset: { module: m.code } },
       h('td', null, h('span', { class: 'module-code' }, m.code), ` ${localized(m.title_zh, m.title_en)}`),
-      h('td', null, meter(pct), h('span', { class: 'small muted' }, `${submitted} / ${total}`)),
-      h('td', { class: 'num' }, r.drafts ? h('span', { class: 'warn-text' }, String(r.drafts)) : '0'),
-      h('td', { class: 'num' }, r.missing ? String(r.missing) : '0'),
-      h('td', { class: 'num' }, r.open_flags ? h('span', { class: 'badge flag' }, String(r.open_flags)) : '0'),
-      h('td', null, h('span', { class: `badge module-${r.state}` }, t(`module.${r.state}`)), ' ', open),
+      h('td', null, meter(pct), h('span', { class: 'small muted submitted-count' }, `${p.submitted} / ${p.expected}`)),
+      h('td', { class: 'num' }, drafts ? h('span', { class: 'warn-text' }, String(drafts)) : '0'),
+      h('td', { class: 'num' }, String(missing)),
+      h('td', { class: 'num' }, p.open_flags ? h('span', { class: 'badge flag' }, String(p.open_flags)) : '0'),
+      h('td', null, h('span', { class: `badge module-${state}` }, t(`module.${state}`)), ' ', open),
     );
   });
   return h(
