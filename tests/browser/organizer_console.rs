@@ -1,7 +1,7 @@
 //! The organizer console in a real browser at laptop size: an organizer signs in, creates a
 //! contest, imports a registration file with one bad row (sees the row's error, nothing is
 //! saved), fixes it and imports it, corrects a team by hand, checks the teams in, runs the draw,
-//! creates a judge (sees the card with the link and QR code) and finds the export buttons.
+//! creates a judge (sees the card with the link and QR code) and exports the results.
 
 use std::path::Path;
 use std::time::Duration;
@@ -57,7 +57,7 @@ async fn open_tab(b: &Browser, name: &str, ready: &str) {
 }
 
 #[actix_web::test]
-async fn an_organizer_sets_up_a_contest_from_the_console_and_finds_its_exports() {
+async fn an_organizer_sets_up_a_contest_from_the_console_and_exports_its_results() {
     let Some(b) = Browser::start().await else {
         return;
     };
@@ -314,7 +314,7 @@ async fn an_organizer_sets_up_a_contest_from_the_console_and_finds_its_exports()
     )
     .await;
 
-    // Exports: every button points at its file.
+    // Exports: every button points at its file; the CSV arrives through the page.
     open_tab(&b, "exports", "document.querySelector('[data-export=csv]')").await;
     let base = format!("/api/v1/contests/{SLUG}");
     let href =
@@ -333,6 +333,50 @@ async fn an_organizer_sets_up_a_contest_from_the_console_and_finds_its_exports()
     assert_eq!(
         b.eval(&href("csv")).await,
         format!("{base}/results.csv?names=true")
+    );
+    // Fetched with the page's session cookie, the CSV is UTF-8 with a BOM and names the teams.
+    let csv = b
+        .eval(&format!(
+            "fetch({:?}).then(async r => [r.status, r.headers.get('content-type'), \
+             [...new Uint8Array(await r.clone().arrayBuffer()).slice(0, 3)], await r.text()])",
+            format!("{base}/results.csv?names=true")
+        ))
+        .await;
+    assert_eq!(csv[0], 200, "{csv}");
+    assert!(
+        csv[1].as_str().unwrap_or_default().starts_with("text/csv"),
+        "{csv}"
+    );
+    assert_eq!(
+        csv[2],
+        serde_json::json!([0xef, 0xbb, 0xbf]),
+        "a UTF-8 BOM: {csv}"
+    );
+    let body = csv[3].as_str().unwrap_or_default();
+    assert!(body.contains("星火队") && body.contains("晨光队"), "{body}");
+    let xlsx = b
+        .eval(&format!(
+            "fetch({:?}).then(async r => [r.status, [...new Uint8Array(await r.arrayBuffer()).slice(0, 2)]])",
+            format!("{base}/results.xlsx")
+        ))
+        .await;
+    assert_eq!(
+        xlsx,
+        serde_json::json!([200, [0x50, 0x4b]]),
+        "an XLSX is a zip"
+    );
+
+    b.tap("[data-export=csv]").await;
+    b.wait_for(
+        "the download to finish",
+        "document.querySelector('#export-status [data-file]')",
+        SHORT,
+    )
+    .await;
+    let saved = text_of(&b, "#export-status").await;
+    assert!(
+        saved.contains("Downloaded") && saved.contains(".csv"),
+        "{saved}"
     );
     b.close().await;
 }
