@@ -39,8 +39,9 @@ tr { break-inside: avoid; page-break-inside: avoid; }
 .awards h3 { font-size: 12pt; margin: 6mm 0 2mm; }
 .awards p { margin: 1mm 0; font-size: 10pt; }
 .signatures { margin-top: 10mm; display: flex; flex-wrap: wrap; gap: 8mm 12mm; break-inside: avoid; }
-.sign { flex: 1 1 75mm; font-size: 10pt; }
-.sign .role { display: block; margin-bottom: 12mm; }
+.sign { flex: 1 1 75mm; font-size: 10pt; display: flex; flex-direction: column;
+  justify-content: flex-end; }
+.sign .role { display: block; margin-bottom: 14mm; }
 .sign .line { display: block; border-bottom: 0.3mm solid #000; margin-bottom: 1mm; }
 .sign .date { display: block; font-size: 9pt; }
 footer { margin-top: 6mm; font-size: 7.5pt; word-break: break-all; }
@@ -63,7 +64,8 @@ const CERTIFICATE_CSS: &str = "\
 .award { font-size: 30pt; font-weight: bold; color: #8b1a1a; margin: 4mm 0; }
 .body-en { font-size: 12pt; margin: 0; }
 .rank { font-size: 11pt; margin: 4mm 0 0; }
-.issuers { margin-top: auto; font-size: 13pt; }
+.issuers { margin-top: auto; font-size: 13pt; display: flex; flex-wrap: wrap;
+  justify-content: center; gap: 2mm 14mm; }
 .date { font-size: 12pt; margin-top: 2mm; }
 @media screen { body { background: #ddd; } .certificate { background: #fff; margin: 8mm auto; } }
 ";
@@ -235,7 +237,11 @@ pub fn certificates(export: &Export) -> PrintPage {
     let document = &export.document;
     let contest = &document.contest;
     let title = format!("{} · 获奖证书 Certificates", contest.title_zh);
-    let issuers: Vec<String> = export.hosts.iter().map(|h| escape(&h.name)).collect();
+    let issuers: Vec<String> = export
+        .hosts
+        .iter()
+        .map(|h| format!("<span>{}</span>", escape(&h.name)))
+        .collect();
     let date = contest.ends_at.format("%Y年%-m月%-d日").to_string();
     let mut body = String::new();
     for row in document.rows.iter() {
@@ -253,7 +259,7 @@ pub fn certificates(export: &Export) -> PrintPage {
              <h1>荣誉证书</h1><p class=\"title-en\">CERTIFICATE OF AWARD</p>\
              <p class=\"recipient\">{}</p>{school}\
              <p class=\"body\">在 {} 中荣获</p><p class=\"award\">{award_zh}</p>\
-             <p class=\"body-en\">{award_en}, {}</p>\
+             <p class=\"body-en\">awarded {award_en} at {}</p>\
              <p class=\"rank\">名次 Rank {} · 总分 Total {}</p>\
              <div class=\"issuers\">{}</div><div class=\"date\">{date}</div>\
              </div></section>",
@@ -262,7 +268,7 @@ pub fn certificates(export: &Export) -> PrintPage {
             escape(&contest.title_en),
             row.rank,
             two_decimals(row.total),
-            issuers.join("　　"),
+            issuers.concat(),
         );
     }
     if body.is_empty() {
