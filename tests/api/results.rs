@@ -205,6 +205,7 @@ async fn json_csv_and_xlsx_agree_with_the_live_board(backend: TestBackend) {
     let (status, headers, bytes) = fetch(organizer, &path(&f, "results.xlsx")).await;
     assert_eq!(status, 200);
     assert!(header(&headers, "content-disposition").contains("results.xlsx"));
+    assert_every_sheet_prints_on_a4_landscape(&bytes, 6);
     let mut book = workbook(bytes);
     assert_eq!(
         book.sheet_names(),
@@ -278,6 +279,42 @@ async fn json_csv_and_xlsx_agree_with_the_live_board(backend: TestBackend) {
     assert!(audit.len() > 1, "the scheme change at least");
     let audit_text = format!("{audit:?}");
     assert!(!audit_text.contains("Secret Team"), "{audit_text}");
+}
+
+/// Page setup is not in calamine's view of a workbook: read the sheets' XML.
+fn assert_every_sheet_prints_on_a4_landscape(bytes: &[u8], sheets: usize) {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+    let mut xml = |name: &str| {
+        let mut text = String::new();
+        archive
+            .by_name(name)
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        text
+    };
+    for n in 1..=sheets {
+        let sheet = xml(&format!("xl/worksheets/sheet{n}.xml"));
+        for setting in [
+            r#"<pane ySplit="1""#,
+            r#"paperSize="9""#,
+            r#"orientation="landscape""#,
+            r#"fitToHeight="0""#,
+        ] {
+            assert!(sheet.contains(setting), "sheet {n} lacks {setting}");
+        }
+    }
+    let workbook = xml("xl/workbook.xml");
+    assert_eq!(
+        workbook.matches("_xlnm.Print_Titles").count(),
+        sheets,
+        "the header row repeats on every printed page of every sheet"
+    );
+    assert!(
+        xml("xl/styles.xml").contains(r#"formatCode="0.00""#),
+        "marks with 2 decimals"
+    );
 }
 
 async fn names_appear_only_when_an_organizer_asks_or_after_the_reveal(backend: TestBackend) {
