@@ -1,5 +1,5 @@
-//! The command line: `skillboard [serve]`, `skillboard migrate`, `demo`, `audit`, `user`,
-//! `export`.
+//! The command line: `skillboard [serve]`, `migrate`, `demo`, `audit`, `user`, `export`,
+//! `backup`, `restore`.
 
 use std::net::SocketAddr;
 
@@ -45,6 +45,22 @@ pub enum Command {
     /// Check a contest's audit chain.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Copy the live database to FILE while the server runs (SQLite: `VACUUM INTO`, itself a
+    /// SQLite file; PostgreSQL: one JSON line per row, read in one snapshot). The copy is
+    /// checked (integrity, audit chains) before it gets its name; an existing FILE is refused.
+    Backup {
+        #[arg(long, value_name = "FILE")]
+        out: std::path::PathBuf,
+    },
+    /// Bring a backup back into --database-url: checked, migrated, audit chains verified.
+    /// SQLite: placed atomically; PostgreSQL: into an empty database or schema.
+    Restore {
+        #[arg(long, value_name = "FILE")]
+        from: std::path::PathBuf,
+        /// SQLite: overwrite an existing database file (refused while a server has it open).
+        #[arg(long)]
+        replace: bool,
+    },
     /// Manage organizer accounts from the shell.
     #[command(subcommand)]
     User(UserCommand),
@@ -150,6 +166,8 @@ pub enum CliError {
     Store(#[from] crate::store::StoreError),
     #[error("the server stopped with an error: {0}")]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Backup(#[from] crate::store::backup::BackupError),
     #[error("{0}")]
     Command(String),
 }
@@ -174,6 +192,17 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 Some(logins) => crate::demo::print_logins("http://127.0.0.1:8080/", &logins),
                 None => println!("the demo contest {} exists already", crate::demo::DEMO_SLUG),
             }
+            Ok(())
+        }
+        Some(Command::Backup { out }) => {
+            let summary = crate::store::backup::backup(&database, &out)?;
+            println!("backup of {database} written to {}: {summary}", out.display());
+            Ok(())
+        }
+        Some(Command::Restore { from, replace }) => {
+            let options = crate::store::backup::RestoreOptions { replace };
+            let summary = crate::store::backup::restore(&from, &database, options)?;
+            println!("{} restored into {database}: {summary}", from.display());
             Ok(())
         }
         Some(Command::Audit(AuditCommand::Verify { contest })) => {

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod appeals;
 pub mod audit;
+pub mod backup;
 pub mod boards;
 mod connection;
 pub mod contests;
