@@ -392,15 +392,42 @@ pub async fn put_sheet(
         super::validate::text("comment", comment, 0, 2000)?;
     }
     let contest_id = caller.contest.id.clone();
-    let (created, view) = committer
-        .run(move |conn| save_sheet(conn, &caller, &client_id, write, submitting))
-        .await?;
+    let (created, view) = save_with_retry(&committer, caller, client_id, write, submitting).await?;
     hub.contest_changed(&contest_id);
     Ok(if created {
         HttpResponse::Created().json(view)
     } else {
         HttpResponse::Ok().json(view)
     })
+}
+
+/// Saves through group commit, once more when the database reported a unique-key race: on
+/// PostgreSQL with several nodes, the same sheet sent to two nodes at once (or two sheets whose
+/// audit events took the same place in the chain) both pass their checks, and the later insert
+/// fails on the key. Run again, the write sees the committed one: a retry of the same sheet then
+/// answers the stored sheet, as DESIGN §4 promises, instead of a 409 for a write that is saved.
+async fn save_with_retry(
+    committer: &GroupCommitter,
+    caller: JudgeCaller,
+    client_id: String,
+    write: SheetWrite,
+    submitting: bool,
+) -> Result<(bool, SheetView), ApiError> {
+    const ATTEMPTS: usize = 3;
+    let mut attempt = 1;
+    loop {
+        let (caller, client_id, write) = (caller.clone(), client_id.clone(), write.clone());
+        let outcome = committer
+            .run(move |conn| save_sheet(conn, &caller, &client_id, write, submitting))
+            .await;
+        match outcome {
+            Err(error) if error.code() == "conflict.duplicate" && attempt < ATTEMPTS => {
+                tracing::info!(attempt, "sheet write raced another node; trying again");
+                attempt += 1;
+            }
+            outcome => return outcome,
+        }
+    }
 }
 
 /// The write itself, inside the group commit's transaction. Returns whether a sheet was created.
