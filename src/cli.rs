@@ -196,7 +196,10 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         Some(Command::Backup { out }) => {
             let summary = crate::store::backup::backup(&database, &out)?;
-            println!("backup of {database} written to {}: {summary}", out.display());
+            println!(
+                "backup of {database} written to {}: {summary}",
+                out.display()
+            );
             Ok(())
         }
         Some(Command::Restore { from, replace }) => {

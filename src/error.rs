@@ -190,6 +190,9 @@ impl ResponseError for ApiError {
     }
 }
 
+const RETRY_MESSAGE: &str =
+    "The database set this change aside for a conflicting one; send it again.";
+
 impl From<diesel::result::Error> for ApiError {
     fn from(error: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
@@ -203,6 +206,16 @@ impl From<diesel::result::Error> for ApiError {
                 "conflict.reference",
                 "The change refers to a record that does not exist or is still referred to.",
             ),
+            // PostgreSQL gave up one of two transactions that waited on each other (40001, or
+            // 40P01 which diesel does not name): nothing was saved, and sending it again works.
+            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
+                ApiError::unavailable("database.retry", RETRY_MESSAGE)
+            }
+            Error::DatabaseError(DatabaseErrorKind::Unknown, info)
+                if info.message().starts_with("deadlock detected") =>
+            {
+                ApiError::unavailable("database.retry", RETRY_MESSAGE)
+            }
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
                 ApiError::unavailable("database.unavailable", "The database cannot be reached.")
             }

@@ -401,11 +401,15 @@ pub async fn put_sheet(
     })
 }
 
-/// Saves through group commit, once more when the database reported a unique-key race: on
-/// PostgreSQL with several nodes, the same sheet sent to two nodes at once (or two sheets whose
-/// audit events took the same place in the chain) both pass their checks, and the later insert
-/// fails on the key. Run again, the write sees the committed one: a retry of the same sheet then
-/// answers the stored sheet, as DESIGN §4 promises, instead of a 409 for a write that is saved.
+/// A write that lost a race with a write of the same sheet on another node.
+const RACED: &str = "sheet.concurrent_write";
+
+/// Saves through group commit, once more when the write lost a race: on PostgreSQL with several
+/// nodes, the same sheet sent to two nodes at once (or two sheets whose audit events took the
+/// same place in the chain) both pass their checks, and the later insert fails on a unique key
+/// or the later update finds the version moved. Run again, the write sees the committed one: a
+/// retry of the same sheet then answers the stored sheet, as DESIGN §4 promises, and a different
+/// edit of the same version gets `sheet.stale_version`, instead of a lost update.
 async fn save_with_retry(
     committer: &GroupCommitter,
     caller: JudgeCaller,
@@ -421,7 +425,10 @@ async fn save_with_retry(
             .run(move |conn| save_sheet(conn, &caller, &client_id, write, submitting))
             .await;
         match outcome {
-            Err(error) if error.code() == "conflict.duplicate" && attempt < ATTEMPTS => {
+            Err(error)
+                if [RACED, "conflict.duplicate", "database.retry"].contains(&error.code())
+                    && attempt < ATTEMPTS =>
+            {
                 tracing::info!(attempt, "sheet write raced another node; trying again");
                 attempt += 1;
             }
@@ -548,7 +555,12 @@ fn save_sheet(
                 submitted_at: if submitting { Some(now) } else { None },
                 ..stored.clone()
             };
-            judging::update_sheet(conn, &sheet)?;
+            if !judging::update_sheet_at_version(conn, &sheet, stored.version)? {
+                return Err(ApiError::conflict(
+                    RACED,
+                    "Another write of this sheet was saved at the same moment; send it again.",
+                ));
+            }
             audit_sheet(conn, caller, &sheet, Some(&stored))?;
             Ok((false, sheet_view(&sheet, &module, &team_code)?))
         }

@@ -95,9 +95,11 @@ struct TextRow {
 /// Counts the rows that matter and recomputes every audit chain; a broken chain is an error.
 fn summarize(conn: &mut DbConnection) -> Result<Summary, BackupError> {
     let count = |conn: &mut DbConnection, table: &str| -> Result<i64, BackupError> {
-        Ok(diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
-            .get_result::<Count>(conn)?
-            .n)
+        Ok(
+            diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+                .get_result::<Count>(conn)?
+                .n,
+        )
     };
     let chains: Vec<String> = super::schema::audit_events::table
         .select(super::schema::audit_events::chain)
@@ -218,7 +220,10 @@ fn integrity_check(conn: &mut DbConnection, what: &Path) -> Result<(), BackupErr
 
 fn backup_sqlite(source: &Path, partial: &Path) -> Result<Summary, BackupError> {
     if !source.is_file() {
-        return Err(refused(format!("there is no database at {}", source.display())));
+        return Err(refused(format!(
+            "there is no database at {}",
+            source.display()
+        )));
     }
     {
         let mut conn = open_sqlite(source)?;
@@ -481,7 +486,9 @@ fn restore_postgres(
     let read_failed = || io(format!("cannot read {}", from.display()));
     let not_ours = || refused(format!("{} is not a Skillboard backup", from.display()));
     let header: Header = match lines.next() {
-        Some(line) => serde_json::from_str(&line.map_err(read_failed())?).map_err(|_| not_ours())?,
+        Some(line) => {
+            serde_json::from_str(&line.map_err(read_failed())?).map_err(|_| not_ours())?
+        }
         None => return Err(not_ours()),
     };
     if header.format != FORMAT || header.version != FORMAT_VERSION {

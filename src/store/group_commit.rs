@@ -6,10 +6,10 @@
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::thread;
 
-use diesel::Connection;
+use diesel::{Connection, RunQueryDsl};
 use tokio::sync::oneshot;
 
-use super::{Db, DbConnection};
+use super::{Backend, Db, DbConnection};
 use crate::error::ApiError;
 
 /// Called after the batch's commit with whether it succeeded.
@@ -20,6 +20,9 @@ type Job = Box<dyn FnOnce(&mut DbConnection) -> Completion + Send>;
 const QUEUE_LIMIT: usize = 20_000;
 /// The most writes one transaction takes, so one batch never holds the write lock for long.
 const MAX_BATCH: usize = 512;
+
+/// Arbitrary key of the PostgreSQL advisory lock that lets one node's batch commit at a time.
+const BATCH_LOCK_KEY: i64 = 0x5_c111_b0a2_0001_i64;
 
 #[derive(Clone)]
 pub struct GroupCommitter {
@@ -89,6 +92,13 @@ fn run_batches(db: Db, queue: Receiver<Job>) {
         let size = batch.len();
         let mut completions = Vec::with_capacity(size);
         let committed = db.write_blocking(|conn| {
+            if db.backend() == Backend::Postgres {
+                // Several nodes' batches touch the same rows (the same sheet sent to two nodes,
+                // the contest's audit chain) in different orders, which deadlocks; one batch at
+                // a time across nodes costs little since a batch is one commit.
+                diesel::sql_query(format!("SELECT pg_advisory_xact_lock({BATCH_LOCK_KEY})"))
+                    .execute(conn)?;
+            }
             completions.extend(batch.drain(..).map(|job| job(conn)));
             Ok(())
         });

@@ -292,6 +292,23 @@ pub fn update_sheet(conn: &mut DbConnection, sheet: &ScoreSheet) -> QueryResult<
         .map(drop)
 }
 
+/// Replaces the sheet only if it is still at `expected_version`; false when another write (on
+/// another node) changed it first, so two edits of one version never both win.
+pub fn update_sheet_at_version(
+    conn: &mut DbConnection,
+    sheet: &ScoreSheet,
+    expected_version: i32,
+) -> QueryResult<bool> {
+    diesel::update(
+        score_sheets::table
+            .find(&sheet.id)
+            .filter(score_sheets::version.eq(expected_version)),
+    )
+    .set(sheet)
+    .execute(conn)
+    .map(|updated| updated == 1)
+}
+
 /// Sends a team's submitted sheets in a module back to draft (one version up) for the judges to
 /// mark again; returns the reopened sheets.
 pub fn reopen_team_sheets(
