@@ -735,13 +735,20 @@ async fn retries_to_one_node_store_a_sheet_once(backend: Backend) {
         .collect();
     let before = sheet_count(&open_db(&db.url));
     // Eight copies of each sheet at once: a tablet that times out and sends again, and again.
-    let answers = send_at_once(&http, &[server.url.clone()], &tablets, |t| t.body(1), 8).await;
+    let answers = send_at_once(
+        &http,
+        std::slice::from_ref(&server.url),
+        &tablets,
+        |t| t.body(1),
+        8,
+    )
+    .await;
     let store = open_db(&db.url);
     assert_stored_once(&store, &tablets, &answers);
     // And once more after the fact: still the stored sheet.
     let again = send_at_once(
         &http,
-        &[server.url.clone()],
+        std::slice::from_ref(&server.url),
         &tablets[..1],
         |t| t.body(1),
         1,
@@ -867,8 +874,13 @@ async fn conflicting_payload_on_one_node(backend: Backend) {
         .await
         .expect("PUT");
     assert_eq!(status, 201);
-    conflicting_payloads_get_the_documented_answer(&http, &[server.url.clone()], first, second)
-        .await;
+    conflicting_payloads_get_the_documented_answer(
+        &http,
+        std::slice::from_ref(&server.url),
+        first,
+        second,
+    )
+    .await;
     let store = open_db(&db.url);
     assert_eq!(stored(&store, &first.client_id).events.len(), 1);
     assert!(stored(&store, &second.client_id).rows.is_empty());
