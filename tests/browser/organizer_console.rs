@@ -50,6 +50,15 @@ async fn choose_file(b: &Browser, selector: &str, path: &Path) {
         .expect("choose the file");
 }
 
+/// With `SKILLBOARD_SHOTS` set, saves what the page shows now for a person to look at.
+async fn look(b: &Browser, name: &str) {
+    if let Some(dir) = std::env::var_os("SKILLBOARD_SHOTS") {
+        let png = b.client.screenshot().await.expect("a screenshot");
+        std::fs::create_dir_all(&dir).expect("the screenshot folder");
+        std::fs::write(Path::new(&dir).join(format!("walk-{name}.png")), png).expect("write");
+    }
+}
+
 /// Opens tab `name` of the contest and waits for the tab to be drawn.
 async fn open_tab(b: &Browser, name: &str, ready: &str) {
     b.tap(&format!("nav.tabs a[href$=\"/{name}\"]")).await;
@@ -124,6 +133,7 @@ async fn an_organizer_sets_up_a_contest_from_the_console_and_exports_its_results
         SHORT,
     )
     .await;
+    look(&b, "1-import-errors").await;
     let errors = text_of(&b, ".import-errors").await;
     assert!(errors.contains("(1 problem)"), "{errors}");
     let row = text_of(&b, ".import-errors tbody tr").await;
@@ -158,6 +168,7 @@ async fn an_organizer_sets_up_a_contest_from_the_console_and_exports_its_results
         SHORT,
     )
     .await;
+    look(&b, "2-import-preview").await;
     let preview = text_of(&b, ".preview").await;
     assert!(preview.contains("has no errors"), "{preview}");
     assert!(
@@ -199,6 +210,7 @@ async fn an_organizer_sets_up_a_contest_from_the_console_and_exports_its_results
         SHORT,
     )
     .await;
+    look(&b, "3-team-editor-error").await;
     b.eval("(() => { const i = document.querySelector('#team-editor tbody tr:first-child .m-phone'); i.value = ''; })()")
         .await;
     b.type_into("#team-editor input[name=coach]", "（新）")
@@ -252,6 +264,7 @@ async fn an_organizer_sets_up_a_contest_from_the_console_and_exports_its_results
         SHORT,
     )
     .await;
+    look(&b, "4-drawn").await;
     let codes: Vec<String> = serde_json::from_value(
         b.eval("[...document.querySelectorAll('main code.team-code')].map(c => c.textContent)")
             .await,
@@ -373,6 +386,7 @@ async fn an_organizer_sets_up_a_contest_from_the_console_and_exports_its_results
         SHORT,
     )
     .await;
+    look(&b, "5-exported").await;
     let saved = text_of(&b, "#export-status").await;
     assert!(
         saved.contains("Downloaded") && saved.contains(".csv"),

@@ -410,7 +410,7 @@ const STRINGS = {
   'exports.intro': ['The final ranking with awards, module and criterion breakdowns, every judge’s marks and the audit log. CSV opens in Excel with Chinese text intact.', '含获奖名次、模块与评分项明细、各裁判评分和审计日志的最终成绩。CSV 可在 Excel 中正确显示中文。'],
   'exports.provisional': ['Scoring is not locked yet: these files hold provisional results.', '成绩尚未锁定：导出的是暂定成绩。'],
   'exports.names': ['Include team names and schools (organizers only)', '包含队名和学校（仅限组委会）'],
-  'exports.names_hint': ['Before the reveal, files carry only anonymous codes unless this is ticked.', '揭晓前，除非勾选此项，文件中只有匿名编号。'],
+  'exports.names_hint': ['Until the board shows names (names visibility, full reveal or published), files carry anonymous codes only. Asking for names is recorded in the audit log.', '在榜单公开队名之前（可见性为显示队名、全部揭晓或已发布），文件中只有匿名编号。勾选后获取队名将记入审计日志。'],
   'exports.csv': ['Download CSV', '下载 CSV'],
   'exports.xlsx': ['Download XLSX', '下载 XLSX'],
   'exports.json': ['Download JSON', '下载 JSON'],

@@ -123,7 +123,7 @@ async function hostsCard(ctx) {
   const list = h(
     'ul',
     { class: 'hosts' },
-    hosts.map((host) => h('li', null, host.name, ' ', host.is_lead ? h('span', { class: 'badge lead' }, t('hosts.is_lead')) : null, h('span', { class: 'muted' }, ` · ${host.kind}`))),
+    hosts.map((host) => h('li', null, host.name, ' ', host.is_lead ? h('span', { class: 'badge lead' }, t('hosts.is_lead')) : null, h('span', { class: 'muted' }, ` · ${t(`org.${host.kind}`)}`))),
   );
   let orgs = [];
   try {
@@ -140,6 +140,18 @@ async function hostsCard(ctx) {
   const boxes = orgs.map((o) =>
     h('label', { class: 'check' }, h('input', { type: 'checkbox', value: o.id, checked: hosts.some((x) => x.organization_id === o.id && !x.is_lead) }), o.name),
   );
+  // The lead is a host already: its own co-host box is disabled while it leads.
+  const markLead = () => {
+    for (const b of boxes) {
+      const input = b.querySelector('input');
+      const isLead = input.value === leadSelect.value;
+      input.disabled = isLead;
+      if (isLead) input.checked = false;
+      b.classList.toggle('muted', isLead);
+    }
+  };
+  leadSelect.addEventListener('change', markLead);
+  markLead();
   const form = h(
     'form',
     { class: 'stack-form' },

@@ -136,7 +136,7 @@ function judgeMatrix(modules, progress) {
   };
   return h(
     'div',
-    { class: 'table-wrap' },
+    { class: 'table-wrap fit' },
     h(
       'table',
       { class: 'data judge-matrix' },
