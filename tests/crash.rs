@@ -1062,3 +1062,89 @@ async fn restore_over_a_sqlite_database_in_use_is_refused() {
     let _server = Server::start(&db, &db.url, "serve-2.log");
     assert_eq!(sheet_count(&open_db(&db.url)), DEMO_SHEETS);
 }
+
+// ---------------------------------------------------------------------------------------------
+// The two guards behind the two-node answers, provoked directly (the batch lock makes the
+// races rare enough that the HTTP tests above cannot be relied on to hit them).
+
+/// An update from a version that has moved on changes nothing and says so: two edits of one
+/// version never both win, even if two nodes' transactions interleave.
+#[tokio::test]
+async fn a_sheet_update_from_a_moved_version_changes_nothing() {
+    let db = TestDb::create(&Backend::Sqlite);
+    seed_demo(&db.url);
+    let store = open_db(&db.url);
+    let mut conn = store.connection().expect("connection");
+    let conn: &mut skillboard::store::DbConnection = &mut conn;
+    let sheet: skillboard::store::judging::ScoreSheet = score_sheets::table
+        .select(skillboard::store::judging::ScoreSheet::as_select())
+        .first(conn)
+        .expect("a demo sheet");
+    let mut edited = sheet.clone();
+    edited.version = sheet.version + 1;
+    edited.marks = "{}".into();
+    let stale =
+        skillboard::store::judging::update_sheet_at_version(conn, &edited, sheet.version - 1)
+            .expect("update");
+    assert!(!stale, "an update from an older version must not apply");
+    let unchanged = skillboard::store::judging::sheet_by_client_id(conn, &sheet.client_id)
+        .expect("read")
+        .expect("the sheet");
+    assert_eq!(
+        (unchanged.version, unchanged.marks),
+        (sheet.version, sheet.marks.clone())
+    );
+    assert!(
+        skillboard::store::judging::update_sheet_at_version(conn, &edited, sheet.version)
+            .expect("update")
+    );
+}
+
+/// A PostgreSQL deadlock (40P01) is answered as 503 `database.retry`, which the sheet route
+/// runs again and the judge app re-sends, not as a 500.
+#[test]
+fn a_postgres_deadlock_is_a_retry_not_an_internal_error() {
+    let Some(Backend::Postgres { base_url }) = Backend::postgres() else {
+        return;
+    };
+    let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let mut setup = diesel::PgConnection::establish(&base_url).expect("connect");
+    setup
+        .batch_execute(&format!(
+            "CREATE SCHEMA {schema}; CREATE TABLE {schema}.locks (id INT PRIMARY KEY);
+             INSERT INTO {schema}.locks VALUES (1), (2);"
+        ))
+        .expect("set up");
+    // Two transactions lock rows 1 and 2 in opposite orders; PostgreSQL breaks the cycle by
+    // failing one of them.
+    let barrier = Arc::new(std::sync::Barrier::new(2));
+    let outcomes: Vec<Result<(), diesel::result::Error>> = [(1, 2), (2, 1)]
+        .into_iter()
+        .map(|(first, second)| {
+            let (url, schema, barrier) = (base_url.clone(), schema.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                let mut conn = diesel::PgConnection::establish(&url).expect("connect");
+                conn.transaction(|conn| {
+                    conn.batch_execute(&format!(
+                        "SELECT * FROM {schema}.locks WHERE id = {first} FOR UPDATE"
+                    ))?;
+                    barrier.wait();
+                    conn.batch_execute(&format!(
+                        "SELECT * FROM {schema}.locks WHERE id = {second} FOR UPDATE"
+                    ))
+                })
+            })
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|thread| thread.join().expect("thread"))
+        .collect();
+    let failed: Vec<_> = outcomes.into_iter().filter_map(Result::err).collect();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    let error = skillboard::error::ApiError::from(failed.into_iter().next().unwrap());
+    assert_eq!(error.code(), "database.retry");
+    assert_eq!(error.status().as_u16(), 503);
+    setup
+        .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+        .expect("clean up");
+}
