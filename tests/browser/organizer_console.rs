@@ -692,3 +692,86 @@ async fn scoring_progress_moves_live_and_the_reveal_steps_from_the_bottom() {
     );
     b.close().await;
 }
+
+/// Where the progress socket cannot be opened (a proxy that refuses WebSockets), the Scoring
+/// screen says so and still moves, by polling the reviews.
+#[actix_web::test]
+async fn scoring_progress_falls_back_to_polling_when_the_socket_fails() {
+    use super::fixture::running_contest;
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    b.client
+        .set_window_size(1366, 768)
+        .await
+        .expect("laptop size");
+    let app = spawn_app(&TestBackend::Sqlite).await;
+    let contest = running_contest(&app).await;
+    b.goto(&format!("{}/admin", app.address)).await;
+    b.eval("localStorage.setItem('skillboard.lang', 'en')")
+        .await;
+    b.goto(&format!("{}/admin#/c/ecommerce-2026/overview", app.address))
+        .await;
+    b.type_into("#signin-form input[name=username]", "school.organizer")
+        .await;
+    b.type_into("#signin-form input[name=password]", PASSWORD)
+        .await;
+    b.tap("#signin-form button[type=submit]").await;
+    b.wait_for("the overview", "document.querySelector('.steps')", SHORT)
+        .await;
+    // Every socket this page opens from now on closes at once, as behind a proxy that drops them.
+    b.eval(
+        "(() => { window.WebSocket = class { static OPEN = 1; constructor() { this.readyState = 3; this.on = {}; \
+         setTimeout(() => (this.on.close || []).forEach(f => f()), 50); } \
+         addEventListener(type, f) { (this.on[type] = this.on[type] || []).push(f); } send() {} close() {} }; \
+         window.__sameDocument = true; })()",
+    )
+    .await;
+    b.tap("nav.tabs a[href$=\"/review\"]").await;
+    let cell = "document.querySelector('td[data-judge=\"Judge Li\"][data-module=\"A\"]')";
+    b.wait_for(
+        "the polling badge and Judge Li owing all three teams",
+        &format!(
+            "document.getElementById('live-status')?.classList.contains('polling') \
+             && {cell}?.innerText.startsWith('0 / 3')"
+        ),
+        SHORT,
+    )
+    .await;
+    assert!(
+        text_of(&b, "#live-status")
+            .await
+            .contains("refreshing every 15 s"),
+        "{}",
+        text_of(&b, "#live-status").await
+    );
+    let signed_in = app
+        .anonymous()
+        .post(
+            "/api/v1/judge/session",
+            &serde_json::json!({"token": contest.tokens[1]}),
+        )
+        .await;
+    let judge = crate::helpers::Session::with_bearer(
+        &app.address,
+        signed_in.body["session"].as_str().unwrap(),
+    );
+    let sheet = judge
+        .put(
+            &format!("/api/v1/judge/sheets/{}", uuid::Uuid::new_v4()),
+            &serde_json::json!({"module": "A", "team": "K7QM", "status": "submitted", "version": 1,
+                    "marks": {"A1": {"value": 5}, "A2": {"level": 3}}}),
+        )
+        .await;
+    assert_eq!(sheet.status, 201, "{}", sheet.body);
+    b.wait_for(
+        "the next poll to show the sheet, in the same document",
+        &format!(
+            "window.__sameDocument === true && {cell}?.innerText.startsWith('1 / 3') \
+             && !{cell}.innerText.includes('K7QM')"
+        ),
+        Duration::from_secs(25),
+    )
+    .await;
+    b.close().await;
+}
