@@ -126,7 +126,7 @@ function panelCard(ctx, judges, modules) {
     );
   }
   const save = h('button', { type: 'submit', class: 'primary' }, t('judges.save_panels'));
-  form.append(h('div', { class: 'table-wrap' }, h('table', { class: 'data matrix' }, h('thead', null, head), body)), h('div', { class: 'form-errors', hidden: true }), h('div', { class: 'actions left' }, save));
+  form.append(h('div', { class: 'table-wrap fit' }, h('table', { class: 'data matrix' }, h('thead', null, head), body)), h('div', { class: 'form-errors', hidden: true }), h('div', { class: 'actions left' }, save));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     clearProblems(form);
