@@ -154,6 +154,25 @@ pub struct ServeArgs {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "SKILLBOARD_WORKERS")]
     pub workers: Option<usize>,
+
+    /// Open board/progress sockets allowed per client address (0: no limit). A venue's phones
+    /// often share one address, so keep it well above the audience on one Wi-Fi.
+    #[arg(long, env = "SKILLBOARD_MAX_SOCKETS_PER_ADDRESS", default_value_t = 256)]
+    pub max_sockets_per_address: usize,
+
+    /// Take the client address from X-Forwarded-For (its last entry). Only behind a reverse
+    /// proxy that every request passes through; otherwise clients could pick any address.
+    #[arg(long, env = "SKILLBOARD_TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: bool,
+
+    /// Public self-registrations allowed per client address per hour (0: no limit).
+    #[arg(long, env = "SKILLBOARD_REGISTRATIONS_PER_HOUR", default_value_t = 30)]
+    pub registrations_per_hour: u32,
+
+    /// Sign-in attempts (passwords and judge links) allowed per client address per minute.
+    /// Raise it when a venue's judges all sign in through one NAT address at once.
+    #[arg(long, env = "SKILLBOARD_SIGN_INS_PER_MINUTE", default_value_t = 30)]
+    pub sign_ins_per_minute_per_address: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -234,6 +253,10 @@ fn serve(database: DatabaseTarget, args: ServeArgs) -> Result<(), CliError> {
     settings.sqlite_synchronous_full = !args.sqlite_fast;
     settings.workers = args.workers;
     settings.admin_password = args.admin_password;
+    settings.limits.max_sockets_per_address = args.max_sockets_per_address;
+    settings.limits.trust_forwarded_for = args.trust_forwarded_for;
+    settings.limits.registrations_per_hour = args.registrations_per_hour;
+    settings.limits.sign_ins_per_minute_per_address = args.sign_ins_per_minute_per_address;
     let demo = args.demo;
     actix_web::rt::System::new().block_on(async move {
         let application = Application::build(settings.clone())?;

@@ -49,6 +49,8 @@ pub struct ApiError {
     message: String,
     errors: Vec<FieldError>,
     internal: Option<String>,
+    /// Seconds until a throttled client may try again, sent as `Retry-After`.
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -63,6 +65,7 @@ impl ApiError {
             message: message.into(),
             errors: Vec::new(),
             internal: None,
+            retry_after: None,
         }
     }
 
@@ -119,6 +122,16 @@ impl ApiError {
     pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
         self.errors = errors;
         self
+    }
+
+    /// Tells the client when to try again (a 429 or 503).
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
+    }
+
+    pub fn retry_after_seconds(&self) -> Option<u64> {
+        self.retry_after
     }
 
     pub fn status(&self) -> StatusCode {
@@ -184,9 +197,12 @@ impl ResponseError for ApiError {
             code: &self.code,
             errors: &self.errors,
         };
-        HttpResponse::build(self.status)
-            .insert_header((header::CONTENT_TYPE, PROBLEM_JSON))
-            .json(problem)
+        let mut response = HttpResponse::build(self.status);
+        response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
+        response.json(problem)
     }
 }
 

@@ -6,11 +6,13 @@ use std::time::Duration;
 
 use actix_web::dev::{Server, ServiceResponse};
 use actix_web::http::{header, StatusCode};
-use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
+use actix_web::middleware::{from_fn, ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{web, App, HttpServer};
 use tracing_actix_web::TracingLogger;
 
-use crate::config::Settings;
+use crate::api::limits::{ClientAddresses, RegistrationThrottle, SocketLimiter};
+use crate::config::{Limits, Settings};
+use crate::live::session::SocketSettings;
 use crate::error::{extractors, ApiError, PROBLEM_JSON};
 use crate::live::BoardHub;
 use crate::store::group_commit::GroupCommitter;
@@ -69,6 +71,7 @@ impl Application {
             settings.workers,
             settings.stalled_connection_timeout,
             board_hub.clone(),
+            &settings.limits,
         )
         .map_err(|source| StartupError::Bind {
             addr: settings.bind,
@@ -107,16 +110,32 @@ fn serve(
     workers: Option<usize>,
     stalled_connection_timeout: Duration,
     board_hub: BoardHub,
+    limits: &Limits,
 ) -> std::io::Result<Server> {
     let db = web::Data::new(db);
+    let addresses = web::Data::new(ClientAddresses {
+        trust_forwarded_for: limits.trust_forwarded_for,
+    });
+    let sockets = web::Data::new(SocketSettings {
+        heartbeat: limits.socket_heartbeat,
+        idle_timeout: limits.socket_idle_timeout,
+        limiter: SocketLimiter::new(limits.max_sockets_per_address),
+    });
+    let registration_throttle = web::Data::new(RegistrationThrottle::from(limits));
     let board_hub = web::Data::new(board_hub);
-    let login_throttle = web::Data::new(crate::api::auth::LoginThrottle::default());
+    let login_throttle = web::Data::new(crate::api::auth::LoginThrottle::new(
+        limits.sign_ins_per_minute_per_address,
+    ));
     let committer = web::Data::new(GroupCommitter::start(db.get_ref().clone()));
     let mut server = HttpServer::new(move || {
         App::new()
             .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
             .wrap(TracingLogger::default())
+            .wrap(from_fn(crate::web::headers::security_headers))
             .app_data(db.clone())
+            .app_data(addresses.clone())
+            .app_data(sockets.clone())
+            .app_data(registration_throttle.clone())
             .app_data(login_throttle.clone())
             .app_data(committer.clone())
             .app_data(board_hub.clone())

@@ -6,6 +6,7 @@ use rust_embed::RustEmbed;
 
 use crate::error::ApiError;
 
+pub mod headers;
 mod judge;
 
 #[derive(RustEmbed)]

@@ -32,7 +32,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// Slows down password guessing: each account and each client address gets a small budget of
-/// attempts that refills over time (10 a minute per account, 30 per address).
+/// attempts that refills over time (10 a minute per account; per address as configured, 30 by
+/// default). Judges' link sign-ins count against the same address budget.
 pub struct LoginThrottle {
     per_account: DefaultKeyedRateLimiter<String>,
     per_address: DefaultKeyedRateLimiter<String>,
@@ -40,10 +41,16 @@ pub struct LoginThrottle {
 
 impl Default for LoginThrottle {
     fn default() -> Self {
+        Self::new(30)
+    }
+}
+
+impl LoginThrottle {
+    pub fn new(per_address_per_minute: u32) -> Self {
         let per_minute = |n| Quota::per_minute(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN));
         Self {
             per_account: RateLimiter::keyed(per_minute(10)),
-            per_address: RateLimiter::keyed(per_minute(30)),
+            per_address: RateLimiter::keyed(per_minute(per_address_per_minute)),
         }
     }
 }
@@ -67,7 +74,8 @@ impl LoginThrottle {
                     "Too many sign-in attempts; try again in {} seconds.",
                     wait.as_secs().max(1)
                 ),
-            )),
+            )
+            .retry_after(wait.as_secs().max(1))),
         }
     }
 }
@@ -97,13 +105,11 @@ pub async fn login(
     req: HttpRequest,
     db: web::Data<Db>,
     throttle: web::Data<LoginThrottle>,
+    addresses: web::Data<super::limits::ClientAddresses>,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let LoginRequest { username, password } = body.into_inner();
-    let address = req
-        .peer_addr()
-        .map(|addr| addr.ip().to_string())
-        .unwrap_or_default();
+    let address = addresses.key(&req);
     throttle.check(&username, &address)?;
 
     let found = {

@@ -12,7 +12,9 @@ use super::contests::managed_contest;
 use super::review::Reviewer;
 use crate::error::ApiError;
 use crate::live::board::{LoadedBoard, PublicBoard, RevealMode, RevealView};
-use crate::live::{session, BoardHub, Channel};
+use super::limits::ClientAddresses;
+use crate::live::session::{self, SocketSettings};
+use crate::live::{BoardHub, Channel};
 use crate::store::boards::{self, reveal_mode};
 use crate::store::{audit, teams, Db};
 
@@ -219,8 +221,11 @@ pub async fn board_socket(
     req: HttpRequest,
     stream: web::Payload,
     hub: web::Data<BoardHub>,
+    sockets: web::Data<SocketSettings>,
+    addresses: web::Data<ClientAddresses>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, actix_web::Error> {
+    let permit = sockets.admit(&req, &addresses)?;
     let slug = path.into_inner();
     let contest_id = hub
         .contest_id(&slug)
@@ -230,7 +235,7 @@ pub async fn board_socket(
         return Err(no_board(&slug).into());
     }
     let hub = hub.get_ref().clone();
-    session::start(&req, stream, hub, contest_id, Channel::Board)
+    session::start(&req, stream, hub, &sockets, permit, contest_id, Channel::Board)
 }
 
 /// `GET /ws/contests/{slug}/progress`: the progress board, pushed. Signed-in organizers of the
@@ -241,14 +246,25 @@ pub async fn progress_socket(
     reviewer: Reviewer,
     db: web::Data<Db>,
     hub: web::Data<BoardHub>,
+    sockets: web::Data<SocketSettings>,
+    addresses: web::Data<ClientAddresses>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, actix_web::Error> {
     same_origin(&req)?;
+    let permit = sockets.admit(&req, &addresses)?;
     let slug = path.into_inner();
     let contest = db.read(move |conn| reviewer.contest(conn, &slug)).await?;
     hub.prepare_progress(contest.id.clone()).await?;
     let hub = hub.get_ref().clone();
-    session::start(&req, stream, hub, contest.id, Channel::Progress)
+    session::start(
+        &req,
+        stream,
+        hub,
+        &sockets,
+        permit,
+        contest.id,
+        Channel::Progress,
+    )
 }
 
 /// A WebSocket handshake is a GET, which the cookie check lets through; a browser always sends

@@ -22,8 +22,10 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// The inline style sheet is the only thing the page may load.
-pub const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'";
+/// The inline style sheet is the only thing the page may load (the site-wide headers of
+/// `web::headers` add frame denial, nosniff and the referrer policy).
+pub const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; \
+     frame-ancestors 'none'; form-action 'none'";
 
 /// Results pages also load the font shipped in `web/fonts/` from this server; still no
 /// scripts and nothing from elsewhere.
@@ -52,8 +54,6 @@ fn page_with_policy(title: &str, css: &str, body: &str, policy: &'static str) ->
         .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
         .insert_header((header::CONTENT_SECURITY_POLICY, policy))
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header((header::REFERRER_POLICY, "no-referrer"))
         .body(html)
 }
 

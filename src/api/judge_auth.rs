@@ -106,13 +106,11 @@ pub async fn sign_in(
     req: HttpRequest,
     db: web::Data<Db>,
     throttle: web::Data<LoginThrottle>,
+    addresses: web::Data<super::limits::ClientAddresses>,
     body: web::Json<JudgeSignIn>,
 ) -> Result<HttpResponse, ApiError> {
     let JudgeSignIn { token, pin } = body.into_inner();
-    let address = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
+    let address = addresses.key(&req);
     throttle.check(&format!("judge-link:{}", secret_hash(&token)), &address)?;
     let link_hash = secret_hash(&token);
     let (judge, contest) = db

@@ -14,6 +14,7 @@ pub(crate) mod html;
 mod imported_marks;
 mod judge_auth;
 mod judges;
+pub mod limits;
 mod openapi;
 mod registration;
 mod results;

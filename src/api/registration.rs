@@ -4,11 +4,12 @@
 use std::collections::{HashMap, HashSet};
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::caller::Organizer;
+use super::limits::{ClientAddresses, RegistrationThrottle};
 use super::contests::{managed_contest, state_of, TeamSize};
 use super::teams::{
     apply_members, check_conflicts, ensure_registration_open, insert_team, plan_members,
@@ -394,12 +395,16 @@ pub async fn registration_form(
     params(("slug" = String, Path)), request_body = TeamInput,
     responses((status = 201, body = RegistrationReceipt), (status = 404),
         (status = 409, description = "registration closed, or a duplicate team or ID number"),
-        (status = 422)))]
+        (status = 422), (status = 429, description = "too many registrations from this address")))]
 pub async fn self_register(
+    req: HttpRequest,
     db: web::Data<Db>,
+    throttle: web::Data<RegistrationThrottle>,
+    addresses: web::Data<ClientAddresses>,
     path: web::Path<String>,
     body: web::Json<TeamInput>,
 ) -> Result<HttpResponse, ApiError> {
+    throttle.check(&addresses.key(&req))?;
     let slug = path.into_inner();
     let input = body.into_inner();
     let receipt = db

@@ -4,8 +4,10 @@
 //!
 //! Protocol (docs/boards.md): the server sends `{"type":"snapshot","version":N,"board":{…}}`
 //! first, then `{"type":"update",…}` with increasing versions; the client may send
-//! `{"type":"resync"}` for a fresh snapshot. The server pings every [`HEARTBEAT`] and closes a
-//! socket it has not heard from for [`CLIENT_TIMEOUT`].
+//! `{"type":"resync"}` for a fresh snapshot. The server pings every heartbeat (10 s by default)
+//! and closes a socket it has not heard from for the idle timeout (30 s); both come from
+//! [`SocketSettings`]. A message over [`MAX_INCOMING_FRAME`], a fragmented or a binary one
+//! closes the socket: clients only ever send the few bytes of a resync.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -16,17 +18,39 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use actix_web_actors::ws;
 
 use super::hub::{BoardHub, Channel, Frame, Push};
+use crate::api::limits::{ClientAddresses, SocketLimiter, SocketPermit};
+use crate::error::ApiError;
 
-pub const HEARTBEAT: Duration = Duration::from_secs(10);
-pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Clients only ever send `{"type":"resync"}`; anything much larger is refused by the codec.
 pub const MAX_INCOMING_FRAME: usize = 4 * 1024;
 /// Updates waiting for one socket. Every update carries the whole board, so a session that
 /// falls this far behind is better served by one fresh snapshot than by its backlog.
 pub const MAILBOX: usize = 8;
 
+/// How sockets are kept alive and how many one client may hold (from `config::Limits`).
+pub struct SocketSettings {
+    pub heartbeat: Duration,
+    pub idle_timeout: Duration,
+    pub limiter: SocketLimiter,
+}
+
+impl SocketSettings {
+    /// A permit for one more socket from the request's client, or a 429 `socket.too_many`.
+    pub fn admit(
+        &self,
+        req: &HttpRequest,
+        addresses: &ClientAddresses,
+    ) -> Result<SocketPermit, ApiError> {
+        self.limiter.acquire(addresses.of(req))
+    }
+}
+
 struct BoardSocket {
     hub: BoardHub,
+    heartbeat: Duration,
+    idle_timeout: Duration,
+    /// Counts this socket against its address until the session ends.
+    _permit: SocketPermit,
     contest_id: String,
     channel: Channel,
     id: Option<u64>,
@@ -41,11 +65,16 @@ pub fn start(
     req: &HttpRequest,
     stream: web::Payload,
     hub: BoardHub,
+    settings: &SocketSettings,
+    permit: SocketPermit,
     contest_id: String,
     channel: Channel,
 ) -> Result<HttpResponse, actix_web::Error> {
     let session = BoardSocket {
         hub,
+        heartbeat: settings.heartbeat,
+        idle_timeout: settings.idle_timeout,
+        _permit: permit,
         contest_id,
         channel,
         id: None,
@@ -95,8 +124,8 @@ impl Actor for BoardSocket {
         if let Some(frame) = snapshot {
             self.send(frame, ctx);
         }
-        ctx.run_interval(HEARTBEAT, |act, ctx| {
-            if act.last_heard.elapsed() > CLIENT_TIMEOUT {
+        ctx.run_interval(self.heartbeat, |act, ctx| {
+            if act.last_heard.elapsed() > act.idle_timeout {
                 ctx.close(Some(ws::CloseReason {
                     code: ws::CloseCode::Away,
                     description: Some("idle".into()),
@@ -141,11 +170,11 @@ impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for BoardSocket {
             Ok(message) => message,
             Err(error) => {
                 tracing::debug!(%error, "board socket protocol error");
-                ctx.close(Some(ws::CloseReason {
-                    code: ws::CloseCode::Protocol,
-                    description: None,
-                }));
-                ctx.stop();
+                let code = match error {
+                    ws::ProtocolError::Overflow => ws::CloseCode::Size,
+                    _ => ws::CloseCode::Protocol,
+                };
+                close(ctx, code, "refused");
                 return;
             }
         };
@@ -167,10 +196,18 @@ impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for BoardSocket {
                 ctx.close(reason);
                 ctx.stop();
             }
-            ws::Message::Pong(_)
-            | ws::Message::Binary(_)
-            | ws::Message::Continuation(_)
-            | ws::Message::Nop => {}
+            // A resync fits in one small text frame: anything else is not one of ours.
+            ws::Message::Continuation(_) => close(ctx, ws::CloseCode::Size, "too large"),
+            ws::Message::Binary(_) => close(ctx, ws::CloseCode::Unsupported, "text only"),
+            ws::Message::Pong(_) | ws::Message::Nop => {}
         }
     }
+}
+
+fn close(ctx: &mut ws::WebsocketContext<BoardSocket>, code: ws::CloseCode, why: &str) {
+    ctx.close(Some(ws::CloseReason {
+        code,
+        description: Some(why.to_owned()),
+    }));
+    ctx.stop();
 }

@@ -9,8 +9,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use super::Assets;
 use crate::error::ApiError;
 
-/// Only the app's own scripts, styles and API: no inline script, nothing from elsewhere. Even
-/// if a team code or a criterion's text carried markup, the page would not run it.
+/// Only the app's own scripts, styles and API: no inline script, nothing from elsewhere, no
+/// socket and no form posts. Even if a team code or a criterion's text carried markup, the
+/// page would not run it. Stricter than the site-wide policy (`super::headers`), which then
+/// leaves it alone; the other security headers come from there.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
      img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
      frame-ancestors 'none'; form-action 'none'";
@@ -47,8 +49,6 @@ fn shell(path: &str) -> Result<HttpResponse, ApiError> {
     response
         .insert_header((header::CONTENT_TYPE, mime))
         .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header((header::REFERRER_POLICY, "no-referrer"))
         .insert_header((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY));
     if path == "sw.js" {
         response.insert_header(("Service-Worker-Allowed", "/judge"));

@@ -17,6 +17,7 @@ mod registration_import;
 mod results;
 mod roles;
 mod schemes;
+mod security;
 mod self_registration;
 mod teams;
 mod websocket;

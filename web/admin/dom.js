@@ -10,6 +10,8 @@ export function h(tag, props, ...children) {
     else if (key === 'dataset') Object.assign(el.dataset, value);
     else if (key.startsWith('on')) el.addEventListener(key.slice(2), value);
     else if (key === 'value' || key === 'checked' || key === 'selected') el[key] = value;
+    // Through the CSSOM: the Content-Security-Policy (style-src 'self') refuses style attributes.
+    else if (key === 'style') el.style.cssText = value;
     else el.setAttribute(key, value === true ? '' : String(value));
   }
   append(el, children);
