@@ -157,7 +157,11 @@ pub struct ServeArgs {
 
     /// Open board/progress sockets allowed per client address (0: no limit). A venue's phones
     /// often share one address, so keep it well above the audience on one Wi-Fi.
-    #[arg(long, env = "SKILLBOARD_MAX_SOCKETS_PER_ADDRESS", default_value_t = 256)]
+    #[arg(
+        long,
+        env = "SKILLBOARD_MAX_SOCKETS_PER_ADDRESS",
+        default_value_t = 256
+    )]
     pub max_sockets_per_address: usize,
 
     /// Take the client address from X-Forwarded-For (its last entry). Only behind a reverse

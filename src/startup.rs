@@ -12,8 +12,8 @@ use tracing_actix_web::TracingLogger;
 
 use crate::api::limits::{ClientAddresses, RegistrationThrottle, SocketLimiter};
 use crate::config::{Limits, Settings};
-use crate::live::session::SocketSettings;
 use crate::error::{extractors, ApiError, PROBLEM_JSON};
+use crate::live::session::SocketSettings;
 use crate::live::BoardHub;
 use crate::store::group_commit::GroupCommitter;
 use crate::store::Db;
@@ -113,13 +113,15 @@ fn serve(
     limits: &Limits,
 ) -> std::io::Result<Server> {
     let db = web::Data::new(db);
-    let addresses = web::Data::new(ClientAddresses {
+    let client_addresses = ClientAddresses {
         trust_forwarded_for: limits.trust_forwarded_for,
-    });
+    };
+    let addresses = web::Data::new(client_addresses);
     let sockets = web::Data::new(SocketSettings {
         heartbeat: limits.socket_heartbeat,
         idle_timeout: limits.socket_idle_timeout,
         limiter: SocketLimiter::new(limits.max_sockets_per_address),
+        addresses: client_addresses,
     });
     let registration_throttle = web::Data::new(RegistrationThrottle::from(limits));
     let board_hub = web::Data::new(board_hub);

@@ -12,7 +12,6 @@ use super::contests::managed_contest;
 use super::review::Reviewer;
 use crate::error::ApiError;
 use crate::live::board::{LoadedBoard, PublicBoard, RevealMode, RevealView};
-use super::limits::ClientAddresses;
 use crate::live::session::{self, SocketSettings};
 use crate::live::{BoardHub, Channel};
 use crate::store::boards::{self, reveal_mode};
@@ -222,10 +221,9 @@ pub async fn board_socket(
     stream: web::Payload,
     hub: web::Data<BoardHub>,
     sockets: web::Data<SocketSettings>,
-    addresses: web::Data<ClientAddresses>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, actix_web::Error> {
-    let permit = sockets.admit(&req, &addresses)?;
+    let permit = sockets.admit(&req)?;
     let slug = path.into_inner();
     let contest_id = hub
         .contest_id(&slug)
@@ -235,7 +233,15 @@ pub async fn board_socket(
         return Err(no_board(&slug).into());
     }
     let hub = hub.get_ref().clone();
-    session::start(&req, stream, hub, &sockets, permit, contest_id, Channel::Board)
+    session::start(
+        &req,
+        stream,
+        hub,
+        &sockets,
+        permit,
+        contest_id,
+        Channel::Board,
+    )
 }
 
 /// `GET /ws/contests/{slug}/progress`: the progress board, pushed. Signed-in organizers of the
@@ -247,11 +253,10 @@ pub async fn progress_socket(
     db: web::Data<Db>,
     hub: web::Data<BoardHub>,
     sockets: web::Data<SocketSettings>,
-    addresses: web::Data<ClientAddresses>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, actix_web::Error> {
     same_origin(&req)?;
-    let permit = sockets.admit(&req, &addresses)?;
+    let permit = sockets.admit(&req)?;
     let slug = path.into_inner();
     let contest = db.read(move |conn| reviewer.contest(conn, &slug)).await?;
     hub.prepare_progress(contest.id.clone()).await?;

@@ -47,16 +47,18 @@ impl ClientAddresses {
     }
 }
 
+type OpenSockets = Arc<Mutex<HashMap<IpAddr, usize>>>;
+
 /// Counts the open sockets per client address and refuses one more past the limit.
 #[derive(Clone)]
 pub struct SocketLimiter {
     max_per_address: usize,
-    open: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    open: OpenSockets,
 }
 
 /// One open socket, counted until it is dropped (the session holds it for its lifetime).
 pub struct SocketPermit {
-    slot: Option<(IpAddr, Arc<Mutex<HashMap<IpAddr, usize>>>)>,
+    slot: Option<(IpAddr, OpenSockets)>,
 }
 
 impl SocketLimiter {
@@ -120,8 +122,7 @@ pub struct RegistrationThrottle {
 impl RegistrationThrottle {
     pub fn new(per_hour: u32) -> Self {
         Self {
-            per_address: NonZeroU32::new(per_hour)
-                .map(|n| RateLimiter::keyed(Quota::per_hour(n))),
+            per_address: NonZeroU32::new(per_hour).map(|n| RateLimiter::keyed(Quota::per_hour(n))),
         }
     }
 
@@ -139,7 +140,9 @@ impl RegistrationThrottle {
                 Err(ApiError::new(
                     StatusCode::TOO_MANY_REQUESTS,
                     "registration.rate_limited",
-                    format!("Too many registrations from this address; try again in {wait} seconds."),
+                    format!(
+                        "Too many registrations from this address; try again in {wait} seconds."
+                    ),
                 )
                 .retry_after(wait))
             }
@@ -165,7 +168,9 @@ mod tests {
         let _second = limiter.acquire(Some(ip)).unwrap();
         let refused = limiter.acquire(Some(ip)).err().unwrap();
         assert_eq!(refused.code(), "socket.too_many");
-        assert!(limiter.acquire(Some("203.0.113.8".parse().unwrap())).is_ok());
+        assert!(limiter
+            .acquire(Some("203.0.113.8".parse().unwrap()))
+            .is_ok());
         drop(first);
         assert!(limiter.acquire(Some(ip)).is_ok());
     }

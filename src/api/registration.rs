@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::caller::Organizer;
-use super::limits::{ClientAddresses, RegistrationThrottle};
 use super::contests::{managed_contest, state_of, TeamSize};
+use super::limits::{ClientAddresses, RegistrationThrottle};
 use super::teams::{
     apply_members, check_conflicts, ensure_registration_open, insert_team, plan_members,
     validate_team, MemberFields, MemberPlan, TeamInput,

@@ -32,16 +32,13 @@ pub struct SocketSettings {
     pub heartbeat: Duration,
     pub idle_timeout: Duration,
     pub limiter: SocketLimiter,
+    pub addresses: ClientAddresses,
 }
 
 impl SocketSettings {
     /// A permit for one more socket from the request's client, or a 429 `socket.too_many`.
-    pub fn admit(
-        &self,
-        req: &HttpRequest,
-        addresses: &ClientAddresses,
-    ) -> Result<SocketPermit, ApiError> {
-        self.limiter.acquire(addresses.of(req))
+    pub fn admit(&self, req: &HttpRequest) -> Result<SocketPermit, ApiError> {
+        self.limiter.acquire(self.addresses.of(req))
     }
 }
 

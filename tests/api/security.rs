@@ -150,7 +150,10 @@ async fn the_shipped_pages_have_no_inline_script_or_style(backend: TestBackend) 
         let handler = html
             .split(|c: char| c.is_whitespace())
             .find(|word| word.starts_with("on") && word.contains('='));
-        assert!(handler.is_none(), "{path} has an inline handler {handler:?}");
+        assert!(
+            handler.is_none(),
+            "{path} has an inline handler {handler:?}"
+        );
     }
 }
 
@@ -174,7 +177,10 @@ async fn self_registration_is_throttled_per_address(backend: TestBackend) {
     let public = app.anonymous();
     for (n, name) in ["星火队", "破浪队"].iter().enumerate() {
         let receipt = public
-            .post(APPLY, &team_json(name, "深圳职业技术大学", 1, 100 * n as u32))
+            .post(
+                APPLY,
+                &team_json(name, "深圳职业技术大学", 1, 100 * n as u32),
+            )
             .await;
         assert_eq!(receipt.status, 201, "{}", receipt.body);
     }
@@ -315,10 +321,7 @@ async fn an_oversized_or_binary_message_closes_the_socket(backend: TestBackend) 
     assert_eq!(close_code(&mut big).await, Some(CloseCode::Size));
 
     let mut binary = board_socket_from(port, "x").await.unwrap();
-    binary
-        .send(Message::binary(vec![0u8; 16]))
-        .await
-        .unwrap();
+    binary.send(Message::binary(vec![0u8; 16])).await.unwrap();
     assert_eq!(close_code(&mut binary).await, Some(CloseCode::Unsupported));
 
     // A small resync is still answered with a snapshot: the limits leave real clients alone.
@@ -355,7 +358,10 @@ async fn a_silent_socket_is_closed_and_a_live_one_is_kept(backend: TestBackend) 
     let until = tokio::time::Instant::now() + Duration::from_millis(1500);
     while let Ok(message) = tokio::time::timeout_at(until, live.next()).await {
         let message = message.expect("the live socket stays open").unwrap();
-        assert!(!message.is_close(), "the live socket was closed: {message:?}");
+        assert!(
+            !message.is_close(),
+            "the live socket was closed: {message:?}"
+        );
     }
 
     // The server said `Away` and hung up; the client may see the frame or, when its queued
