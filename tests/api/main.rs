@@ -6,6 +6,7 @@ mod accounts;
 mod appeals_and_imports;
 mod auth;
 mod authorization;
+mod bad_input;
 mod boards;
 mod contests;
 mod demo;
