@@ -21,6 +21,8 @@ mod decode;
 mod export;
 mod formula;
 mod marks;
+#[cfg(test)]
+mod proptests;
 mod registration;
 mod resident_id;
 mod scheme;
