@@ -29,7 +29,8 @@ pub const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; base-uri '
 
 /// Results pages also load the font shipped in `web/fonts/` from this server; still no
 /// scripts and nothing from elsewhere.
-pub const PRINT_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; font-src 'self'";
+pub const PRINT_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; font-src 'self'; \
+     base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
 
 /// A whole page: `title` is escaped here; `css` and `body` must be trusted markup built with
 /// [`escape`]. Not cached: these pages hold what the public must not see.

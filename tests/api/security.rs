@@ -115,10 +115,14 @@ async fn every_response_carries_the_security_headers(backend: TestBackend) {
     assert_hardened("the contest", &organizer.get("/api/v1/contests").await);
     let drawn = organizer.post(draw, &json!({})).await;
     assert!(drawn.status < 500, "{}", drawn.body);
-    for print in ["mapping", "station-cards"] {
-        let reply = organizer.get(&format!("{draw}/{print}")).await;
+    for print in [
+        format!("{draw}/mapping"),
+        format!("{draw}/station-cards"),
+        "/api/v1/contests/ecommerce-2026/results/print".to_owned(),
+    ] {
+        let reply = organizer.get(&print).await;
         assert_eq!(reply.status, 200, "{print}: {}", reply.body);
-        assert_hardened(print, &reply);
+        assert_hardened(&print, &reply);
         let csp = reply.headers["content-security-policy"].to_str().unwrap();
         assert!(csp.starts_with("default-src 'none'"), "{print}: {csp}");
     }
