@@ -232,6 +232,16 @@ impl From<diesel::result::Error> for ApiError {
             {
                 ApiError::unavailable("database.retry", RETRY_MESSAGE)
             }
+            // PostgreSQL text cannot hold a NUL character (22021), which JSON can ("\u0000");
+            // SQLite stores it. The client sent it: a 422 on both, never a 500.
+            Error::DatabaseError(DatabaseErrorKind::Unknown, info)
+                if info.message().starts_with("invalid byte sequence") =>
+            {
+                ApiError::unprocessable(
+                    "request.invalid_text",
+                    "The request holds a character text fields cannot store (NUL).",
+                )
+            }
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
                 ApiError::unavailable("database.unavailable", "The database cannot be reached.")
             }
