@@ -177,6 +177,10 @@ pub struct ServeArgs {
     /// Raise it when a venue's judges all sign in through one NAT address at once.
     #[arg(long, env = "SKILLBOARD_SIGN_INS_PER_MINUTE", default_value_t = 30)]
     pub sign_ins_per_minute_per_address: u32,
+    /// Bearer token that may read GET /metrics from another machine (without it, only
+    /// callers on this machine that did not come through a proxy may).
+    #[arg(long, env = "SKILLBOARD_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -261,6 +265,7 @@ fn serve(database: DatabaseTarget, args: ServeArgs) -> Result<(), CliError> {
     settings.limits.trust_forwarded_for = args.trust_forwarded_for;
     settings.limits.registrations_per_hour = args.registrations_per_hour;
     settings.limits.sign_ins_per_minute_per_address = args.sign_ins_per_minute_per_address;
+    settings.metrics_token = args.metrics_token;
     let demo = args.demo;
     actix_web::rt::System::new().block_on(async move {
         let application = Application::build(settings.clone())?;

@@ -26,6 +26,9 @@ pub struct Settings {
     pub stalled_connection_timeout: Duration,
     /// What one client may do (docs/security.md).
     pub limits: Limits,
+    /// A bearer token that may read `GET /metrics` from anywhere; without it only callers on
+    /// this machine (not through a proxy) may.
+    pub metrics_token: Option<String>,
 }
 
 /// Abuse limits, with defaults for a contest venue where hundreds of phones share the
@@ -75,6 +78,7 @@ impl Settings {
             admin_password: None,
             stalled_connection_timeout: Duration::from_secs(45),
             limits: Limits::default(),
+            metrics_token: None,
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod domain;
 pub mod error;
 pub mod exports;
 pub mod live;
+pub mod metrics;
 pub mod security;
 pub mod sheets;
 pub mod startup;

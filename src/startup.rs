@@ -11,6 +11,7 @@ use actix_web::{web, App, HttpServer};
 use tracing_actix_web::TracingLogger;
 
 use crate::api::limits::{ClientAddresses, RegistrationThrottle, SocketLimiter};
+use crate::api::metrics::MetricsAccess;
 use crate::config::{Limits, Settings};
 use crate::error::{extractors, ApiError, PROBLEM_JSON};
 use crate::live::session::SocketSettings;
@@ -43,6 +44,7 @@ impl Application {
     /// Opens and migrates the database, then binds the listener. Binding port 0 picks a free
     /// port, which [`Application::port`] reports.
     pub fn build(settings: Settings) -> Result<Application, StartupError> {
+        crate::metrics::install();
         let db = Db::open(
             &settings.database,
             settings.pool_size,
@@ -65,6 +67,7 @@ impl Application {
                 source,
             })?
             .port();
+        let metrics_access = MetricsAccess::new(settings.metrics_token.as_deref());
         let server = serve(
             listener,
             db.clone(),
@@ -72,6 +75,7 @@ impl Application {
             settings.stalled_connection_timeout,
             board_hub.clone(),
             &settings.limits,
+            metrics_access,
         )
         .map_err(|source| StartupError::Bind {
             addr: settings.bind,
@@ -111,7 +115,9 @@ fn serve(
     stalled_connection_timeout: Duration,
     board_hub: BoardHub,
     limits: &Limits,
+    metrics_access: MetricsAccess,
 ) -> std::io::Result<Server> {
+    let metrics_access = web::Data::new(metrics_access);
     let db = web::Data::new(db);
     let client_addresses = ClientAddresses {
         trust_forwarded_for: limits.trust_forwarded_for,
@@ -134,6 +140,8 @@ fn serve(
             .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
             .wrap(TracingLogger::default())
             .wrap(from_fn(crate::web::headers::security_headers))
+            .wrap(from_fn(crate::metrics::track_requests))
+            .app_data(metrics_access.clone())
             .app_data(db.clone())
             .app_data(addresses.clone())
             .app_data(sockets.clone())

@@ -15,6 +15,7 @@ mod imported_marks;
 mod judge_auth;
 mod judges;
 pub mod limits;
+pub mod metrics;
 mod openapi;
 mod registration;
 mod results;
@@ -49,6 +50,7 @@ pub(crate) async fn boards_changed(hub: &crate::live::BoardHub, slug: &str) {
 /// Routes outside `/api/v1` that operators, load balancers and API clients use.
 pub fn configure_operational(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/healthz").route(web::get().to(health::healthz)))
+        .service(web::resource("/metrics").route(web::get().to(metrics::metrics)))
         .service(web::resource("/api/openapi.json").route(web::get().to(openapi::document)));
 }
 

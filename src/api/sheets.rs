@@ -394,6 +394,12 @@ pub async fn put_sheet(
     let contest_id = caller.contest.id.clone();
     let (created, view) = save_with_retry(&committer, caller, client_id, write, submitting).await?;
     hub.contest_changed(&contest_id);
+    let status = if submitting {
+        sheet_status::SUBMITTED
+    } else {
+        sheet_status::DRAFT
+    };
+    metrics::counter!(crate::metrics::SHEETS_SUBMITTED, "status" => status).increment(1);
     Ok(if created {
         HttpResponse::Created().json(view)
     } else {

@@ -41,6 +41,16 @@ pub enum Channel {
     Progress,
 }
 
+impl Channel {
+    /// The `channel` label of this channel's metrics.
+    pub fn label(self) -> &'static str {
+        match self {
+            Channel::Board => "board",
+            Channel::Progress => "progress",
+        }
+    }
+}
+
 /// One serialised message for a socket, shared by every session (the bytes are reference
 /// counted, never copied per socket).
 #[derive(Debug, Clone)]
@@ -397,6 +407,7 @@ impl BoardHub {
             return Ok(None);
         };
         self.inner.stats.refreshes.fetch_add(1, Ordering::Relaxed);
+        metrics::counter!(crate::metrics::BOARD_REFRESHES).increment(1);
         let (version, freeze_ahead) = {
             let mut board = lock(&slot.board);
             match board.as_mut() {
@@ -481,10 +492,15 @@ impl BoardHub {
                 text: message("update", version, &published.content),
             };
             let stale_marks = &self.inner.stats.stale_marks;
+            let (mut sent, mut dropped) = (0u64, 0u64);
             frames.subscribers(channel).retain(|subscriber| {
                 match subscriber.recipient.try_send(Push(update.clone())) {
-                    Ok(()) => true,
+                    Ok(()) => {
+                        sent += 1;
+                        true
+                    }
                     Err(SendError::Full(_)) => {
+                        dropped += 1;
                         if !subscriber.stale.swap(true, Ordering::AcqRel) {
                             stale_marks.fetch_add(1, Ordering::Relaxed);
                         }
@@ -493,6 +509,10 @@ impl BoardHub {
                     Err(SendError::Closed(_)) => false,
                 }
             });
+            let label = channel.label();
+            metrics::counter!(crate::metrics::UPDATES_SENT, "channel" => label).increment(sent);
+            metrics::counter!(crate::metrics::UPDATES_DROPPED, "channel" => label)
+                .increment(dropped);
         }
         *frames.published(channel) = Some(published);
     }

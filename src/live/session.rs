@@ -90,17 +90,24 @@ impl BoardSocket {
         ctx.text(frame.text);
     }
 
-    fn send_snapshot(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
+    fn send_snapshot(&mut self, reason: &'static str, ctx: &mut ws::WebsocketContext<Self>) {
         if let Some(frame) = self.hub.snapshot(&self.contest_id, self.channel) {
+            self.count_snapshot(reason);
             self.send(frame, ctx);
         }
+    }
+
+    fn count_snapshot(&self, reason: &'static str) {
+        metrics::counter!(crate::metrics::SNAPSHOTS_SENT, "channel" => self.channel.label(),
+            "reason" => reason)
+        .increment(1);
     }
 
     /// A session the hub found with a full mailbox skips its backlog: one fresh snapshot.
     fn catch_up_if_stale(&mut self, ctx: &mut ws::WebsocketContext<Self>) -> bool {
         let stale = self.stale.swap(false, Ordering::AcqRel);
         if stale {
-            self.send_snapshot(ctx);
+            self.send_snapshot("stale", ctx);
         }
         stale
     }
@@ -118,7 +125,10 @@ impl Actor for BoardSocket {
             self.stale.clone(),
         );
         self.id = Some(id);
+        metrics::gauge!(crate::metrics::SOCKETS_OPEN, "channel" => self.channel.label())
+            .increment(1.0);
         if let Some(frame) = snapshot {
+            self.count_snapshot("open");
             self.send(frame, ctx);
         }
         ctx.run_interval(self.heartbeat, |act, ctx| {
@@ -138,6 +148,8 @@ impl Actor for BoardSocket {
     fn stopped(&mut self, _: &mut Self::Context) {
         if let Some(id) = self.id.take() {
             self.hub.unsubscribe(&self.contest_id, self.channel, id);
+            metrics::gauge!(crate::metrics::SOCKETS_OPEN, "channel" => self.channel.label())
+                .decrement(1.0);
         }
     }
 }
@@ -182,7 +194,7 @@ impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for BoardSocket {
                 match serde_json::from_str::<ClientMessage>(&text) {
                     Ok(m) if m.kind == "resync" => {
                         self.stale.store(false, Ordering::Release);
-                        self.send_snapshot(ctx);
+                        self.send_snapshot("resync", ctx);
                     }
                     _ => ctx.text(
                         r#"{"type":"error","code":"message.unknown","detail":"Send {\"type\":\"resync\"} for a fresh snapshot."}"#,

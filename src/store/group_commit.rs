@@ -90,6 +90,7 @@ fn run_batches(db: Db, queue: Receiver<Job>) {
             }
         }
         let size = batch.len();
+        let started = std::time::Instant::now();
         let mut completions = Vec::with_capacity(size);
         let committed = db.write_blocking(|conn| {
             if db.backend() == Backend::Postgres {
@@ -106,6 +107,9 @@ fn run_batches(db: Db, queue: Receiver<Job>) {
             tracing::error!(%error, size, "a group commit failed");
         }
         tracing::debug!(size, "group commit");
+        metrics::histogram!(crate::metrics::GROUP_COMMIT_BATCH).record(size as f64);
+        metrics::histogram!(crate::metrics::GROUP_COMMIT_SECONDS)
+            .record(started.elapsed().as_secs_f64());
         // Jobs that never ran (no connection) drop their reply, which answers 503.
         for complete in completions {
             complete(committed.as_ref().map(|_| ()));

@@ -171,7 +171,7 @@ impl Db {
     {
         let pool = self.pool.clone();
         web::block(move || {
-            let mut conn = pool.get()?;
+            let mut conn = timed_get(&pool)?;
             f(&mut conn)
         })
         .await?
@@ -193,7 +193,7 @@ impl Db {
     where
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError>,
     {
-        let mut conn = self.pool.get()?;
+        let mut conn = timed_get(&self.pool)?;
         let _guard = match self.backend {
             Backend::Sqlite => Some(
                 self.sqlite_writer
@@ -221,8 +221,18 @@ impl Db {
     pub fn connection(
         &self,
     ) -> Result<diesel::r2d2::PooledConnection<ConnectionManager>, diesel::r2d2::PoolError> {
-        self.pool.get()
+        timed_get(&self.pool)
     }
+}
+
+/// A pooled connection, recording how long the pool made the caller wait.
+fn timed_get(
+    pool: &Pool<ConnectionManager>,
+) -> Result<diesel::r2d2::PooledConnection<ConnectionManager>, diesel::r2d2::PoolError> {
+    let started = std::time::Instant::now();
+    let conn = pool.get();
+    metrics::histogram!(crate::metrics::DB_POOL_WAIT).record(started.elapsed().as_secs_f64());
+    conn
 }
 
 /// The current time in UTC at the microsecond precision both backends store, so a value
