@@ -14,6 +14,8 @@ mod draw;
 mod errors;
 mod health;
 mod judging;
+mod load_tool;
+mod metrics;
 mod openapi;
 mod registration_import;
 mod results;

@@ -1,0 +1,47 @@
+//! Percentiles (hdrhistogram, in microseconds) and the server's memory.
+
+use hdrhistogram::Histogram;
+
+use crate::api::{metric, Api};
+
+pub fn histogram() -> Histogram<u64> {
+    // 1 µs to 10 minutes, 3 significant digits.
+    Histogram::new_with_bounds(1, 600_000_000, 3).unwrap_or_else(|_| Histogram::new(3).unwrap())
+}
+
+/// `p50 / p99 / max` in milliseconds.
+pub fn summary(h: &Histogram<u64>) -> String {
+    if h.is_empty() {
+        return "no samples".to_owned();
+    }
+    format!(
+        "p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms (n = {})",
+        h.value_at_quantile(0.5) as f64 / 1000.0,
+        h.value_at_quantile(0.99) as f64 / 1000.0,
+        h.max() as f64 / 1000.0,
+        h.len()
+    )
+}
+
+pub fn ms(us: u64) -> f64 {
+    us as f64 / 1000.0
+}
+
+/// The server's resident memory in bytes: from /proc/<pid>/status when the pid is known,
+/// else from its `/metrics`.
+pub async fn server_rss(api: &Api, pid: Option<u32>) -> Option<u64> {
+    if let Some(pid) = pid {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+        let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        return Some(kib * 1024);
+    }
+    let value = metric(&api.metrics().await, "process_resident_memory_bytes");
+    (value > 0.0).then_some(value as u64)
+}
+
+pub fn mib(bytes: Option<u64>) -> String {
+    bytes.map_or("?".to_owned(), |b| {
+        format!("{:.1} MiB", b as f64 / 1048576.0)
+    })
+}

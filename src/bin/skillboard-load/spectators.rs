@@ -1,0 +1,391 @@
+//! `spectators` and `slow`: N sockets on one board while one judge submits sheets at a fixed
+//! rate; the latency from each submission's 2xx to the last spectator's receipt of the board
+//! version that first shows it, then the same fan-out against the bare floor.
+//!
+//! Matching: every submission gives one team a mark no other submission to that team used
+//! (one judge, one criterion: the team's total is exactly that mark). A probe socket parses
+//! every message; the first version whose row shows the mark is the submission's version.
+//! The other sockets only read each message's `version`.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use clap::Args;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::Value;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::api::{judge_session, metric, set_up, sheet, Api, ContestSpec};
+use crate::fleet::{Fleet, FleetReport};
+use crate::report::{histogram, mib, ms, server_rss, summary};
+use crate::watch::socket_config;
+use crate::{now_us, Result, ServerArgs};
+
+#[derive(Args, Debug, Clone)]
+pub struct SpectatorArgs {
+    #[command(flatten)]
+    pub server: ServerArgs,
+    /// Spectator sockets on the board.
+    #[arg(long, default_value_t = 1_000)]
+    pub spectators: usize,
+    /// Sockets one process holds; more start `skillboard-load sockets` children.
+    #[arg(long, default_value_t = 15_000)]
+    pub per_process: usize,
+    /// Teams on the board.
+    #[arg(long, default_value_t = 30)]
+    pub teams: usize,
+    /// Sheets the judge submits per second.
+    #[arg(long, default_value_t = 4.0)]
+    pub rate: f64,
+    /// Seconds of submissions (per phase for `slow`).
+    #[arg(long, default_value_t = 30)]
+    pub seconds: u64,
+    /// The floor server (`skillboard-load floor-server`), e.g. ws://127.0.0.1:9100/, to
+    /// measure the same fan-out against in the same run.
+    #[arg(long)]
+    pub floor: Option<String>,
+    /// `slow` only: share of sockets, in percent, that stop reading in the second phase.
+    #[arg(long, default_value_t = 1.0)]
+    pub slow_percent: f64,
+}
+
+struct Submission {
+    code: String,
+    hundredths: i64,
+    sent_us: u64,
+    ack_us: Option<u64>,
+}
+
+/// Every message the probe saw: version, arrival, and each row's total in hundredths.
+type ProbeLog = Vec<(i64, u64, HashMap<String, i64>)>;
+
+async fn probe(
+    url: String,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> Result<(ProbeLog, String)> {
+    let (mut socket, _) =
+        tokio_tungstenite::connect_async_with_config(url, Some(socket_config()), true).await?;
+    let mut log = ProbeLog::new();
+    let mut last_board = String::new();
+    loop {
+        tokio::select! {
+            _ = stop.changed() => return Ok((log, last_board)),
+            message = socket.next() => match message {
+                Some(Ok(Message::Text(text))) => {
+                    let at = now_us();
+                    let parsed: Value = serde_json::from_str(&text)?;
+                    let Some(version) = parsed["version"].as_i64() else { continue };
+                    let rows = parsed["board"]["rows"].as_array().cloned().unwrap_or_default();
+                    let totals = rows.iter().filter_map(|row| {
+                        Some((row["code"].as_str()?.to_owned(),
+                              (row["total"].as_f64()? * 100.0).round() as i64))
+                    }).collect();
+                    log.push((version, at, totals));
+                    if let Some(board) = text.find("\"board\":") {
+                        last_board = text[board + 8..text.len() - 1].to_owned();
+                    }
+                }
+                Some(Ok(_)) => {}
+                _ => return Err("the probe socket closed".into()),
+            }
+        }
+    }
+}
+
+/// Submits sheets at `rate` for `seconds`, one team after another.
+async fn judge_at_rate(
+    judge: &Api,
+    codes: &[String],
+    criteria: &[String],
+    first: usize,
+    rate: f64,
+    seconds: u64,
+    client_ids: &[uuid::Uuid],
+) -> Vec<Submission> {
+    let count = (rate * seconds as f64).round() as usize;
+    let start = tokio::time::Instant::now();
+    let mut out = Vec::with_capacity(count);
+    for k in first..first + count {
+        tokio::time::sleep_until(start + Duration::from_secs_f64((k - first) as f64 / rate)).await;
+        let team = k % codes.len();
+        let version = (k / codes.len()) as i32 + 1;
+        // Distinct from this team's previous mark: k and k - teams differ.
+        let hundredths = 100 + (k as i64 * 37) % 9_800;
+        let body = sheet(
+            "A",
+            criteria,
+            &codes[team],
+            hundredths as f64 / 100.0,
+            version,
+        );
+        let sent_us = now_us();
+        let path = format!("/api/v1/judge/sheets/{}", client_ids[team]);
+        let result = judge
+            .try_send(reqwest::Method::PUT, &path, Some(&body))
+            .await;
+        let ack_us = match result {
+            Ok((status, _)) if (200..300).contains(&status) => Some(now_us()),
+            Ok((status, body)) => {
+                eprintln!("sheet {k}: {status} {body}");
+                None
+            }
+            Err(error) => {
+                eprintln!("sheet {k}: {error}");
+                None
+            }
+        };
+        out.push(Submission {
+            code: codes[team].clone(),
+            hundredths,
+            sent_us,
+            ack_us,
+        });
+    }
+    out
+}
+
+/// Latency from each acknowledged submission to the last spectator, over what the fleet saw.
+fn latencies(
+    subs: &[Submission],
+    probe: &ProbeLog,
+    fleet: &FleetReport,
+    sockets: u64,
+) -> (String, u64) {
+    let mut h = histogram();
+    let (mut unmatched, mut incomplete, mut early) = (0, 0u64, 0);
+    for sub in subs {
+        let Some(ack) = sub.ack_us else { continue };
+        let version = probe
+            .iter()
+            .find(|(_, at, rows)| {
+                *at >= sub.sent_us && rows.get(&sub.code) == Some(&sub.hundredths)
+            })
+            .map(|(v, _, _)| *v);
+        let Some(stat) = version.and_then(|v| fleet.versions.get(&v)) else {
+            unmatched += 1;
+            continue;
+        };
+        incomplete += sockets.saturating_sub(stat.exact + stat.late);
+        if stat.last_us < ack {
+            early += 1;
+        }
+        h.saturating_record(stat.last_us.saturating_sub(ack).max(1));
+    }
+    let text = format!(
+        "submit 2xx → last spectator: {}; unmatched submissions {unmatched}; socket-versions never \
+         delivered {incomplete}; versions that reached everyone before the 2xx did {early}",
+        summary(&h)
+    );
+    (
+        text,
+        if h.is_empty() {
+            0
+        } else {
+            h.value_at_quantile(0.99)
+        },
+    )
+}
+
+fn delivery(fleet: &FleetReport) -> String {
+    let exact: u64 = fleet.versions.values().map(|s| s.exact).sum();
+    let late: u64 = fleet.versions.values().map(|s| s.late).sum();
+    format!(
+        "updates delivered {exact}, skipped (superseded by a newer version before they arrived) \
+         {late}, sockets closed by the server {}",
+        fleet.closed_early
+    )
+}
+
+fn ws_url(base: &str, slug: &str) -> String {
+    format!(
+        "{}/ws/contests/{slug}/board",
+        base.replacen("http", "ws", 1)
+    )
+}
+
+pub async fn run(args: SpectatorArgs, slow: bool) -> Result<()> {
+    let admin = Api::admin(&args.server.url, &args.server.admin_password).await?;
+    let spec = ContestSpec {
+        teams: args.teams,
+        modules: vec![("A".to_owned(), 1)],
+        judges_per_module: 1,
+        max_mark: 100.0,
+        step: 0.01,
+    };
+    let contest = set_up(&admin, &spec).await?;
+    let criteria = &contest.criteria[0].1;
+    let judge = judge_session(admin.base(), &contest.judges[0].token, 0).await?;
+    let client_ids: Vec<uuid::Uuid> = contest.codes.iter().map(|_| uuid::Uuid::new_v4()).collect();
+    let url = ws_url(admin.base(), &contest.slug);
+    let pid = args.server.server_pid;
+    println!(
+        "contest {} ({} teams); {} spectators",
+        contest.slug,
+        contest.codes.len(),
+        args.spectators
+    );
+
+    let rss_before = server_rss(&admin, pid).await;
+    let metrics_before = admin.metrics().await;
+    let slow_every = slow.then(|| (100.0 / args.slow_percent).round().max(1.0) as usize);
+    let mut fleet = Fleet::open(&url, args.spectators, args.per_process, slow_every)?;
+    let (connected, failed) = fleet.ready().await?;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let rss_idle = server_rss(&admin, pid).await;
+    let per_socket = match (rss_before, rss_idle) {
+        (Some(a), Some(b)) if connected > 0 => format!(
+            "{:.1} KiB",
+            (b.saturating_sub(a)) as f64 / connected as f64 / 1024.0
+        ),
+        _ => "?".to_owned(),
+    };
+    println!(
+        "sockets: {connected} connected, {failed} failed; server RSS {} → {} idle ({per_socket} per socket)",
+        mib(rss_before),
+        mib(rss_idle)
+    );
+
+    let (stop_probe, stop_rx) = tokio::sync::watch::channel(false);
+    let probe_task = tokio::spawn(probe(url.clone(), stop_rx));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let phase_a = judge_at_rate(
+        &judge,
+        &contest.codes,
+        criteria,
+        0,
+        args.rate,
+        args.seconds,
+        &client_ids,
+    )
+    .await;
+    let mut phase_b = Vec::new();
+    let mut rss_b = Vec::new();
+    if slow {
+        fleet.pause_slow()?;
+        println!(
+            "phase 2: {} % of sockets stopped reading",
+            args.slow_percent
+        );
+        let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let sampler = {
+            let admin = admin.clone();
+            let done = done.clone();
+            tokio::spawn(async move {
+                let mut samples = Vec::new();
+                while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                    samples.push(server_rss(&admin, pid).await);
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                }
+                samples
+            })
+        };
+        phase_b = judge_at_rate(
+            &judge,
+            &contest.codes,
+            criteria,
+            phase_a.len(),
+            args.rate,
+            args.seconds,
+            &client_ids,
+        )
+        .await;
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Ok(samples) = sampler.await {
+            rss_b.extend(samples);
+        }
+        rss_b.push(server_rss(&admin, pid).await);
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let _ = stop_probe.send(true);
+    let (probe_log, last_board) = probe_task.await??;
+    let rss_end = server_rss(&admin, pid).await;
+    let report = fleet.stop().await?;
+    let metrics_after = admin.metrics().await;
+    let delta = |name: &str| metric(&metrics_after, name) - metric(&metrics_before, name);
+    let reading = if slow {
+        connected - connected / slow_every.unwrap_or(1) as u64
+    } else {
+        connected
+    };
+    println!("{}", delivery(&report));
+    println!(
+        "server: updates queued {}, dropped for full mailboxes {}, stale snapshots {}; RSS at end {}",
+        delta("skillboard_socket_updates_sent_total"),
+        delta("skillboard_socket_updates_dropped_total"),
+        metric(&metrics_after, "skillboard_socket_snapshots_sent_total") - metric(&metrics_before, "skillboard_socket_snapshots_sent_total"),
+        mib(rss_end)
+    );
+    let (text, p99) = latencies(&phase_a, &probe_log, &report, connected);
+    if slow {
+        let (text_b, p99_b) = latencies(&phase_b, &probe_log, &report, reading);
+        println!("phase 1 (all read):      {text}");
+        println!("phase 2 (slow stopped):  {text_b}");
+        println!(
+            "others' p99 moved by {:+.1} % with slow sockets; server RSS during phase 2 up to {} (end {})",
+            (p99_b as f64 / p99.max(1) as f64 - 1.0) * 100.0,
+            mib(rss_b.iter().flatten().max().copied()),
+            mib(rss_end)
+        );
+    } else {
+        println!("skillboard: {text}");
+    }
+    if let Some(floor) = &args.floor {
+        let floor_p99 = floor_phase(floor, &args, &last_board).await?;
+        println!(
+            "p99 ratio skillboard / floor = {:.2} ({:.1} ms / {:.1} ms)",
+            p99 as f64 / floor_p99.max(1) as f64,
+            ms(p99),
+            ms(floor_p99)
+        );
+    }
+    Ok(())
+}
+
+/// The same fan-out through the bare floor server: the same number of sockets, the board's
+/// last update bytes, at the same rate.
+async fn floor_phase(floor: &str, args: &SpectatorArgs, board: &str) -> Result<u64> {
+    let mut fleet = Fleet::open(floor, args.spectators, args.per_process, None)?;
+    let (connected, failed) = fleet.ready().await?;
+    let (mut publisher, _) =
+        tokio_tungstenite::connect_async_with_config(floor, Some(socket_config()), true).await?;
+    // Version 0 plays the snapshot: sockets count versions after their first message.
+    publisher
+        .send(Message::text(format!(
+            "{{\"type\":\"snapshot\",\"version\":0,\"board\":{board}}}"
+        )))
+        .await?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let count = (args.rate * args.seconds as f64).round() as i64;
+    let start = tokio::time::Instant::now();
+    let mut sent = Vec::new();
+    for v in 1..=count {
+        tokio::time::sleep_until(start + Duration::from_secs_f64((v - 1) as f64 / args.rate)).await;
+        sent.push((v, now_us()));
+        publisher
+            .send(Message::text(format!(
+                "{{\"type\":\"update\",\"version\":{v},\"board\":{board}}}"
+            )))
+            .await?;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let report = fleet.stop().await?;
+    let mut h = histogram();
+    let mut incomplete = 0;
+    for (v, at) in sent {
+        if let Some(stat) = report.versions.get(&v) {
+            incomplete += connected.saturating_sub(stat.exact + stat.late);
+            h.saturating_record(stat.last_us.saturating_sub(at).max(1));
+        }
+    }
+    println!(
+        "floor: {connected} connected, {failed} failed; publish → last spectator: {}; \
+         socket-versions never delivered {incomplete}; {} bytes a message",
+        summary(&h),
+        board.len() + 40
+    );
+    Ok(if h.is_empty() {
+        0
+    } else {
+        h.value_at_quantile(0.99)
+    })
+}
