@@ -309,7 +309,7 @@ pub async fn run(args: SpectatorArgs, slow: bool) -> Result<()> {
     };
     println!("{}", delivery(&report));
     println!(
-        "server: updates queued {}, dropped for full mailboxes {}, stale snapshots {}; RSS at end {}",
+        "server: updates queued {}, dropped for full mailboxes {}, snapshots sent (on open, resync or after a drop) {}; RSS at end {}",
         delta("skillboard_socket_updates_sent_total"),
         delta("skillboard_socket_updates_dropped_total"),
         metric(&metrics_after, "skillboard_socket_snapshots_sent_total") - metric(&metrics_before, "skillboard_socket_snapshots_sent_total"),
