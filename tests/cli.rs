@@ -4,6 +4,9 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "support/postgres.rs"]
+mod postgres_leg;
+
 /// Kills the server when a test ends, passing or failing, so no stray process outlives it.
 struct KillOnDrop(Child);
 
@@ -145,27 +148,7 @@ fn help_explains_every_option() {
 
 /// A fresh PostgreSQL schema as a `DATABASE_URL`, when the PostgreSQL leg is configured.
 fn postgres_schema_url() -> Option<String> {
-    let base = match std::env::var("SKILLBOARD_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => url,
-        _ => {
-            assert!(
-                std::env::var("SKILLBOARD_REQUIRE_POSTGRES").as_deref() != Ok("1"),
-                "SKILLBOARD_REQUIRE_POSTGRES=1 but SKILLBOARD_TEST_POSTGRES_URL is not set"
-            );
-            eprintln!("\n*** SKIPPED on PostgreSQL: set SKILLBOARD_TEST_POSTGRES_URL to run this test ***\n");
-            return None;
-        }
-    };
-    let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
-    {
-        use diesel::connection::SimpleConnection;
-        use diesel::Connection;
-        let mut conn = diesel::PgConnection::establish(&base).expect("connect to PostgreSQL");
-        conn.batch_execute(&format!("CREATE SCHEMA {schema}"))
-            .expect("create the test schema");
-    }
-    let separator = if base.contains('?') { '&' } else { '?' };
-    Some(format!("{base}{separator}options=-csearch_path%3D{schema}"))
+    postgres_leg::base_url().map(|base| postgres_leg::fresh_schema_url(&base))
 }
 
 fn serve_on(database_url: &str) -> (KillOnDrop, String) {

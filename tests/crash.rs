@@ -21,6 +21,9 @@ use serde_json::{json, Value};
 use skillboard::store::schema::{audit_events, score_sheets};
 use skillboard::store::{DatabaseTarget, Db};
 
+#[path = "support/postgres.rs"]
+mod postgres_leg;
+
 const DEMO_SLUG: &str = "ecommerce-demo";
 /// The demo seeds this many submitted sheets (without audit events of their own).
 const DEMO_SHEETS: i64 = 222;
@@ -38,20 +41,7 @@ impl Backend {
     /// The PostgreSQL leg, as in tests/api/helpers: skipped loudly without
     /// `SKILLBOARD_TEST_POSTGRES_URL`, a failure with `SKILLBOARD_REQUIRE_POSTGRES=1`.
     fn postgres() -> Option<Backend> {
-        match std::env::var("SKILLBOARD_TEST_POSTGRES_URL") {
-            Ok(base_url) if !base_url.is_empty() => Some(Backend::Postgres { base_url }),
-            _ => {
-                if std::env::var("SKILLBOARD_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
-                    panic!(
-                        "SKILLBOARD_REQUIRE_POSTGRES=1 but SKILLBOARD_TEST_POSTGRES_URL is not set"
-                    );
-                }
-                eprintln!(
-                    "\n*** SKIPPED on PostgreSQL: set SKILLBOARD_TEST_POSTGRES_URL to run this test there ***\n"
-                );
-                None
-            }
-        }
+        postgres_leg::base_url().map(|base_url| Backend::Postgres { base_url })
     }
 
     fn name(&self) -> &'static str {
@@ -80,15 +70,7 @@ impl TestDb {
     fn fresh_url(backend: &Backend, dir: &tempfile::TempDir, file: &str) -> String {
         match backend {
             Backend::Sqlite => format!("sqlite://{}", dir.path().join(file).display()),
-            Backend::Postgres { base_url } => {
-                let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
-                let mut conn = diesel::PgConnection::establish(base_url)
-                    .expect("connect to SKILLBOARD_TEST_POSTGRES_URL");
-                conn.batch_execute(&format!("CREATE SCHEMA {schema}"))
-                    .expect("create test schema");
-                let separator = if base_url.contains('?') { '&' } else { '?' };
-                format!("{base_url}{separator}options=-csearch_path%3D{schema}")
-            }
+            Backend::Postgres { base_url } => postgres_leg::fresh_schema_url(base_url),
         }
     }
 

@@ -15,11 +15,12 @@ pub const PASSWORD: &str = "organizer-password";
 
 use std::net::SocketAddr;
 
-use diesel::connection::SimpleConnection;
-use diesel::Connection;
 use skillboard::config::Settings;
 use skillboard::startup::Application;
 use skillboard::store::{DatabaseTarget, Db};
+
+#[path = "../../support/postgres.rs"]
+mod postgres_leg;
 
 /// Which database a test runs on.
 #[derive(Debug, Clone)]
@@ -32,20 +33,7 @@ impl TestBackend {
     /// The PostgreSQL leg, if `SKILLBOARD_TEST_POSTGRES_URL` names a server. CI also sets
     /// `SKILLBOARD_REQUIRE_POSTGRES=1`, which turns a missing URL into a failure instead of a skip.
     pub fn postgres() -> Option<TestBackend> {
-        match std::env::var("SKILLBOARD_TEST_POSTGRES_URL") {
-            Ok(base_url) if !base_url.is_empty() => Some(TestBackend::Postgres { base_url }),
-            _ => {
-                if std::env::var("SKILLBOARD_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
-                    panic!(
-                        "SKILLBOARD_REQUIRE_POSTGRES=1 but SKILLBOARD_TEST_POSTGRES_URL is not set"
-                    );
-                }
-                eprintln!(
-                    "\n*** SKIPPED on PostgreSQL: set SKILLBOARD_TEST_POSTGRES_URL to run this test there ***\n"
-                );
-                None
-            }
-        }
+        postgres_leg::base_url().map(|base_url| TestBackend::Postgres { base_url })
     }
 }
 
@@ -67,13 +55,7 @@ impl TestDatabase {
                 }
             }
             TestBackend::Postgres { base_url } => {
-                let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
-                let mut conn = diesel::PgConnection::establish(base_url)
-                    .expect("connect to SKILLBOARD_TEST_POSTGRES_URL");
-                conn.batch_execute(&format!("CREATE SCHEMA {schema}"))
-                    .expect("create test schema");
-                let separator = if base_url.contains('?') { '&' } else { '?' };
-                let url = format!("{base_url}{separator}options=-csearch_path%3D{schema}");
+                let url = postgres_leg::fresh_schema_url(base_url);
                 TestDatabase {
                     target: DatabaseTarget::Postgres { url },
                     _dir: None,
