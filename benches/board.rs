@@ -1,7 +1,8 @@
 //! Board serialisation (DESIGN §4: each update is serialised once per board, not per socket):
 //! the public board of 300 teams × 5 modules (the contest-day shape of BENCHMARKS.md) and of
 //! 1,000 teams × 6 modules (the ranking bench's scale), to JSON and into the update frame the
-//! hub shares between every socket.
+//! hub shares between every socket; and the patch the hub sends instead when one sheet moves one
+//! team from the middle of the board into the top ten.
 //!
 //! cargo bench --bench board
 
@@ -11,6 +12,7 @@ use skillboard::domain::{Mark, ModuleScore};
 use skillboard::live::board::{
     CodedRow, ContestHeader, Header, ModuleHeader, PublicBoard, PublicRow, RevealMode, RevealView,
 };
+use skillboard::live::patch::board_patch;
 
 fn board(teams: usize, modules: usize) -> PublicBoard {
     let header = Header {
@@ -89,9 +91,48 @@ fn serialisation(c: &mut Criterion) {
     }
 }
 
+/// The board after one sheet lifted the team in the middle into 10th place: its row changed,
+/// and every team between moved down one place.
+fn after_one_sheet(before: &PublicBoard) -> PublicBoard {
+    let mut after = before.clone();
+    let teams = after.rows.len();
+    let mut climber = after.rows.remove(teams / 2);
+    if let PublicRow::Coded(row) = &mut climber {
+        row.total = Mark::from_hundredths(row.total.hundredths() + 1);
+    }
+    after.rows.insert(9, climber);
+    for (i, row) in after.rows.iter_mut().enumerate() {
+        if let PublicRow::Coded(row) = row {
+            row.rank = i + 1;
+            row.award = (i < teams / 10).then_some(1);
+        }
+    }
+    after
+}
+
+/// What the hub does per change when the board can be patched.
+fn patch_frame(before: &PublicBoard, after: &PublicBoard, version: i64) -> String {
+    let patch = board_patch(before, after).expect("keyed rows");
+    let json = serde_json::to_string(&patch).expect("a patch serialises");
+    let base = version - 1;
+    format!("{{\"type\":\"patch\",\"version\":{version},\"base\":{base},\"patch\":{json}}}")
+}
+
+fn patching(c: &mut Criterion) {
+    for (teams, modules) in [(300, 5), (1_000, 6)] {
+        let before = board(teams, modules);
+        let after = after_one_sheet(&before);
+        let bytes = patch_frame(&before, &after, 2).len();
+        c.bench_function(
+            &format!("patch after one sheet: {teams} teams × {modules} modules ({bytes} bytes)"),
+            |b| b.iter(|| patch_frame(&before, &after, 2)),
+        );
+    }
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(30);
-    targets = serialisation
+    targets = serialisation, patching
 }
 criterion_main!(benches);

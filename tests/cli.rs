@@ -317,17 +317,23 @@ async fn a_sheet_submitted_to_one_process_reaches_a_spectator_on_another() {
         submitted.text().await.unwrap()
     );
 
+    let mut board = snapshot["board"].clone();
     loop {
-        let message = next_json(&mut socket)
+        let mut message = next_json(&mut socket)
             .await
             .expect("the first process's sheet reached the second process's socket");
+        if message["type"] == "patch" {
+            message["board"] = skillboard::live::patch::apply(&board, &message["patch"])
+                .expect("the patch applies to the board before it");
+        }
+        board = message["board"].clone();
         let row = message["board"]["rows"]
             .as_array()
             .unwrap()
             .iter()
             .find(|row| row["code"] == team.as_str())
             .cloned();
-        if message["type"] == "update" && row.as_ref() != Some(&before) {
+        if message["type"] != "snapshot" && row.as_ref() != Some(&before) {
             assert!(message["version"].as_i64() > snapshot["version"].as_i64());
             break;
         }

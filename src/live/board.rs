@@ -636,7 +636,7 @@ pub enum PublicRow {
 }
 
 /// A public row while names are hidden: there is no field a name could go in.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CodedRow {
     pub rank: usize,
     pub award: Option<u8>,
@@ -647,7 +647,7 @@ pub struct CodedRow {
     pub provisional: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NamedRow {
     pub rank: usize,
     pub award: Option<u8>,

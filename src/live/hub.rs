@@ -21,8 +21,8 @@ use actix_web::web;
 use bytestring::ByteString;
 use chrono::Utc;
 
-use super::board::LoadedBoard;
-use super::progress;
+use super::board::{LoadedBoard, PublicBoard};
+use super::{patch, progress};
 use crate::error::ApiError;
 use crate::store::{boards, contests, Db, DbConnection};
 
@@ -56,6 +56,10 @@ impl Channel {
 #[derive(Debug, Clone)]
 pub struct Frame {
     pub version: i64,
+    /// For a patch: the version it applies to. The board is the same at every version from
+    /// `base` up to this frame's, so a session that last sent one of those sends the patch;
+    /// one that is further behind sends a fresh snapshot instead.
+    pub base: Option<i64>,
     pub text: ByteString,
 }
 
@@ -78,10 +82,15 @@ struct Published {
     /// The HTTP body: the view with its version.
     body: ByteString,
     snapshot: Frame,
+    /// The public board this was made from (board channel only), to patch the next one from.
+    view: Option<PublicBoard>,
+    /// The version of the last frame pushed to sockets. Versions after it with the same
+    /// content were published without a push, so a patch to the next change is based on it.
+    pushed: i64,
 }
 
 impl Published {
-    fn new(version: i64, content: String) -> Published {
+    fn new(version: i64, content: String, view: Option<PublicBoard>, pushed: i64) -> Published {
         let rest = content.strip_prefix('{').unwrap_or("}");
         let separator = if rest == "}" { "" } else { "," };
         let body = format!("{{\"version\":{version}{separator}{rest}");
@@ -91,15 +100,44 @@ impl Published {
             body: body.into(),
             snapshot: Frame {
                 version,
+                base: None,
                 text: snapshot,
             },
             content,
+            view,
+            pushed,
         }
     }
 }
 
 fn message(kind: &str, version: i64, content: &str) -> ByteString {
     format!("{{\"type\":\"{kind}\",\"version\":{version},\"board\":{content}}}").into()
+}
+
+/// The frame that brings sockets from the previous published version to this one: a patch
+/// when the board can be patched and the patch is the shorter, else the whole board.
+fn update_frame(previous: Option<&Published>, version: i64, published: &Published) -> Frame {
+    let patched = previous.and_then(|previous| {
+        let before = previous.view.as_ref()?;
+        let after = published.view.as_ref()?;
+        let json = serde_json::to_string(&patch::board_patch(before, after)?).ok()?;
+        (json.len() < published.content.len()).then_some((previous.pushed, json))
+    });
+    match patched {
+        Some((base, json)) => Frame {
+            version,
+            base: Some(base),
+            text: format!(
+                "{{\"type\":\"patch\",\"version\":{version},\"base\":{base},\"patch\":{json}}}"
+            )
+            .into(),
+        },
+        None => Frame {
+            version,
+            base: None,
+            text: message("update", version, &published.content),
+        },
+    }
 }
 
 #[derive(Default)]
@@ -437,10 +475,8 @@ impl BoardHub {
     /// session of it.
     fn publish_board(&self, slot: &Slot, board: &LoadedBoard) {
         let now = Utc::now().naive_utc();
-        let content = match board
-            .public_board(now, None)
-            .map(|v| serde_json::to_string(&v))
-        {
+        let view = board.public_board(now, None);
+        let content = match view.as_ref().map(serde_json::to_string) {
             Some(Ok(content)) => Some(content),
             Some(Err(error)) => {
                 tracing::error!(%error, "cannot serialise a board");
@@ -448,7 +484,7 @@ impl BoardHub {
             }
             None => None,
         };
-        self.publish(slot, Channel::Board, board.meta.version, content);
+        self.publish(slot, Channel::Board, board.meta.version, content, view);
     }
 
     fn publish_progress(
@@ -460,11 +496,18 @@ impl BoardHub {
     ) -> Result<(), ApiError> {
         let view = progress::load(conn, contest_id, version)?;
         let content = serde_json::to_string(&view).map_err(ApiError::internal)?;
-        self.publish(slot, Channel::Progress, version, Some(content));
+        self.publish(slot, Channel::Progress, version, Some(content), None);
         Ok(())
     }
 
-    fn publish(&self, slot: &Slot, channel: Channel, version: i64, content: Option<String>) {
+    fn publish(
+        &self,
+        slot: &Slot,
+        channel: Channel,
+        version: i64,
+        content: Option<String>,
+        view: Option<PublicBoard>,
+    ) {
         let mut frames = lock(&slot.frames);
         let Some(content) = content else {
             // The board went private: its sockets get nothing more.
@@ -485,12 +528,13 @@ impl BoardHub {
             Some(p) => version.max(p.version),
             None => version,
         };
-        let published = Published::new(version, content);
+        let pushed = match previous {
+            Some(p) if !changed => p.pushed,
+            _ => version,
+        };
+        let published = Published::new(version, content, view, pushed);
         if changed {
-            let update = Frame {
-                version,
-                text: message("update", version, &published.content),
-            };
+            let update = update_frame(previous, version, &published);
             let stale_marks = &self.inner.stats.stale_marks;
             let (mut sent, mut dropped) = (0u64, 0u64);
             frames.subscribers(channel).retain(|subscriber| {

@@ -4,6 +4,7 @@
 
 pub mod board;
 pub mod hub;
+pub mod patch;
 pub mod pg_notify;
 pub mod progress;
 pub mod session;

@@ -3,7 +3,10 @@
 //! only needs a `Recipient<Push>` (or, after the move, any non-blocking sender) per session.
 //!
 //! Protocol (docs/boards.md): the server sends `{"type":"snapshot","version":N,"board":{…}}`
-//! first, then `{"type":"update",…}` with increasing versions; the client may send
+//! first, then `{"type":"update",…}` (a whole board) or `{"type":"patch","base":M,…}` (what
+//! changed since version M, at or before the version this session sent last) with increasing
+//! versions;
+//! the client may send
 //! `{"type":"resync"}` for a fresh snapshot. The server pings every heartbeat (10 s by default)
 //! and closes a socket it has not heard from for the idle timeout (30 s); both come from
 //! [`SocketSettings`]. A message over [`MAX_INCOMING_FRAME`], a fragmented or a binary one
@@ -23,8 +26,8 @@ use crate::error::ApiError;
 
 /// Clients only ever send `{"type":"resync"}`; anything much larger is refused by the codec.
 pub const MAX_INCOMING_FRAME: usize = 4 * 1024;
-/// Updates waiting for one socket. Every update carries the whole board, so a session that
-/// falls this far behind is better served by one fresh snapshot than by its backlog.
+/// Updates waiting for one socket. A session that falls this far behind is better served by
+/// one fresh snapshot than by its backlog.
 pub const MAILBOX: usize = 8;
 
 /// How sockets are kept alive and how many one client may hold (from `config::Limits`).
@@ -161,8 +164,12 @@ impl Handler<Push> for BoardSocket {
         if self.catch_up_if_stale(ctx) {
             return;
         }
-        if frame.version > self.last_version {
-            self.send(frame, ctx);
+        if frame.version <= self.last_version {
+            return;
+        }
+        match frame.base {
+            Some(base) if base > self.last_version => self.send_snapshot("gap", ctx),
+            _ => self.send(frame, ctx),
         }
     }
 }

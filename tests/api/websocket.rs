@@ -17,7 +17,62 @@ use crate::helpers::{TestApp, TestBackend, PASSWORD};
 use crate::judging::{full_sheet, judge_session, running_contest, CODES, TEAM_NAMES};
 use crate::on_both_backends;
 
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+/// A socket and the board it has been told about so far: `next_json` applies each patch to it
+/// the way a client does (and fails if the server sent a patch from a version the socket did
+/// not get), so every message the tests see carries a whole `board`.
+#[derive(Debug)]
+struct Socket {
+    stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    board: Option<Value>,
+    version: i64,
+}
+
+impl Socket {
+    fn new(stream: WebSocketStream<MaybeTlsStream<TcpStream>>) -> Socket {
+        Socket {
+            stream,
+            board: None,
+            version: i64::MIN,
+        }
+    }
+
+    /// Gives patches their whole board and remembers the board of every message.
+    fn follow(&mut self, mut message: Value) -> Value {
+        if message["type"] == "patch" {
+            assert!(
+                message["base"].as_i64() <= Some(self.version),
+                "a patch from a version after the one this socket has: {message}"
+            );
+            let before = self.board.as_ref().expect("a board before a patch");
+            let after = skillboard::live::patch::apply(before, &message["patch"])
+                .unwrap_or_else(|error| panic!("the patch does not apply ({error:?}): {message}"));
+            message["board"] = after;
+        }
+        if let Some(board) = message.get("board") {
+            self.board = Some(board.clone());
+            self.version = version(&message);
+        }
+        message
+    }
+}
+
+impl std::ops::Deref for Socket {
+    type Target = WebSocketStream<MaybeTlsStream<TcpStream>>;
+    fn deref(&self) -> &Self::Target {
+        &self.stream
+    }
+}
+
+impl std::ops::DerefMut for Socket {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.stream
+    }
+}
+
+/// A message that moves a board on: a whole board or a patch.
+fn is_update(message: &Value) -> bool {
+    message["type"] == "update" || message["type"] == "patch"
+}
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -26,7 +81,7 @@ async fn connect(app: &TestApp, path: &str) -> Socket {
     let (socket, _) = tokio_tungstenite::connect_async(url)
         .await
         .expect("the socket opens");
-    socket
+    Socket::new(socket)
 }
 
 /// The next JSON message, skipping pings; fails after a generous timeout.
@@ -39,7 +94,9 @@ async fn next_json(socket: &mut Socket) -> Value {
             .expect("the socket is open")
             .expect("a valid frame");
         match message {
-            Message::Text(text) => return serde_json::from_str(&text).expect("JSON"),
+            Message::Text(text) => {
+                return socket.follow(serde_json::from_str(&text).expect("JSON"));
+            }
             Message::Close(frame) => panic!("the server closed the socket: {frame:?}"),
             _ => continue,
         }
@@ -77,10 +134,35 @@ async fn a_socket_gets_a_snapshot_then_an_update_after_a_sheet_is_committed(back
         m["board"]["rows"][0]["total"] == json!(7.5)
     })
     .await;
-    assert_eq!(update["type"], "update");
+    assert_eq!(
+        update["type"], "patch",
+        "one team's sheet moves the board by a patch"
+    );
+    assert_eq!(update["patch"]["rows"].as_array().map(Vec::len), Some(1));
     assert!(version(&update) > version(&snapshot), "{update}");
     assert_eq!(update["board"]["rows"][0]["code"], team_code(2));
     assert!(!update.to_string().contains("Secret Team"));
+}
+
+/// A version bump that leaves the public board as it was pushes nothing; the change after it
+/// still reaches the socket as a patch (based on the board the socket has), not as a snapshot.
+async fn a_bump_that_changes_nothing_costs_sockets_no_snapshot(backend: TestBackend) {
+    let f = fixture(&backend, "codes", 3).await;
+    let mut socket = connect(&f.app, &format!("/ws/contests/{}/board", f.slug)).await;
+    let snapshot = until(&mut socket, "the snapshot", |m| m["type"] == "snapshot").await;
+    let seen = version(&snapshot);
+
+    f.app.hub.contest_changed(&f.contest_id);
+    eventually("the empty bump to be published", || async {
+        (f.app.hub.published_version(&f.contest_id) > Some(seen)).then_some(())
+    })
+    .await;
+    f.submit(2, 0, 600, Utc::now().naive_utc()).await;
+
+    let next = next_json(&mut socket).await;
+    assert_eq!(next["type"], "patch", "{next}");
+    assert!(next["base"].as_i64() <= Some(seen), "{next}");
+    assert_eq!(next["board"]["rows"][0]["code"], team_code(3));
 }
 
 async fn resync_returns_a_fresh_snapshot(backend: TestBackend) {
@@ -88,7 +170,7 @@ async fn resync_returns_a_fresh_snapshot(backend: TestBackend) {
     let mut socket = connect(&f.app, &format!("/ws/contests/{}/board", f.slug)).await;
     let first = next_json(&mut socket).await;
     f.submit(0, 0, 400, Utc::now().naive_utc()).await;
-    let update = until(&mut socket, "the update", |m| m["type"] == "update").await;
+    let update = until(&mut socket, "the update", is_update).await;
 
     socket
         .send(Message::Text(r#"{"type":"resync"}"#.into()))
@@ -122,20 +204,14 @@ async fn a_paused_client_does_not_delay_others_and_gets_a_snapshot_afterwards(
     assert_eq!(next_json(&mut active).await["type"], "snapshot");
     let stale_before = f.app.hub.stale_marks();
 
-    let mut latest = 0;
-    let mut rounds: usize = 0;
-    while f.app.hub.stale_marks() == stale_before {
-        rounds += 1;
-        assert!(rounds <= 400, "the paused client was never found stale");
-        let points = 50 * (i64::try_from(rounds).unwrap() % 21);
-        f.submit(rounds % 40, 0, points, Utc::now().naive_utc())
-            .await;
-        let update = until(&mut active, "the active client's update", |m| {
-            m["type"] == "update" && version(m) > latest
-        })
-        .await;
-        latest = version(&update);
-    }
+    move_the_board_until(
+        &f,
+        &mut active,
+        "the paused client found stale",
+        Duration::ZERO,
+        || f.app.hub.stale_marks() != stale_before,
+    )
+    .await;
 
     // More changes after the paused client was found stale still reach the active one.
     f.submit(0, 0, 1000, Utc::now().naive_utc()).await;
@@ -171,23 +247,12 @@ async fn a_client_that_never_reads_again_is_disconnected(backend: TestBackend) {
     assert_eq!(next_json(&mut active).await["type"], "snapshot");
     assert_eq!(f.app.hub.subscribers(&f.contest_id, Channel::Board), 2);
 
-    // Big updates until the stuck client's buffers are full and the kernel has cut it; the
-    // active client gets every one of them meanwhile.
-    let mut latest = 0;
-    let mut rounds: usize = 0;
-    while f.app.hub.subscribers(&f.contest_id, Channel::Board) == 2 {
-        rounds += 1;
-        assert!(rounds <= 400, "the stuck client was never disconnected");
-        let points = 50 * (i64::try_from(rounds).unwrap() % 21);
-        f.submit(rounds % 40, 0, points, Utc::now().naive_utc())
-            .await;
-        let update = until(&mut active, "the active client's update", |m| {
-            m["type"] == "update" && version(m) > latest
-        })
-        .await;
-        latest = version(&update);
-        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
-    }
+    // Updates until the stuck client's buffers are full and the kernel has cut it.
+    let pause = Duration::from_millis(100);
+    move_the_board_until(&f, &mut active, "the stuck client cut", pause, || {
+        f.app.hub.subscribers(&f.contest_id, Channel::Board) != 2
+    })
+    .await;
     // The stuck client's connection was reset, not politely closed: reading what the kernel
     // still holds for it ends in an error or the end of the stream.
     let cut = tokio::time::timeout(WAIT, async {
@@ -203,6 +268,32 @@ async fn a_client_that_never_reads_again_is_disconnected(backend: TestBackend) {
     .await;
 }
 
+/// Submits sheets that reorder the board, one round at a time (with `pause` after each), until
+/// `done`; the active client must receive every round's update meanwhile.
+async fn move_the_board_until(
+    f: &crate::boards::Fixture,
+    active: &mut Socket,
+    what: &str,
+    pause: Duration,
+    done: impl Fn() -> bool,
+) {
+    let mut latest = 0;
+    let mut rounds: usize = 0;
+    while !done() {
+        rounds += 1;
+        assert!(rounds <= 1000, "never came: {what}");
+        let points = 50 * (i64::try_from(rounds).unwrap() % 21);
+        f.submit(rounds % 40, 0, points, Utc::now().naive_utc())
+            .await;
+        let update = until(active, "the active client's update", |m| {
+            is_update(m) && version(m) > latest
+        })
+        .await;
+        latest = version(&update);
+        actix_web::rt::time::sleep(pause).await;
+    }
+}
+
 /// A client whose receive window is tiny, so the server's writes back up quickly.
 async fn connect_with_small_buffer(app: &TestApp, path: &str) -> Socket {
     let socket = tokio::net::TcpSocket::new_v4().unwrap();
@@ -215,7 +306,7 @@ async fn connect_with_small_buffer(app: &TestApp, path: &str) -> Socket {
     let (socket, _) = tokio_tungstenite::client_async(url, MaybeTlsStream::Plain(stream))
         .await
         .expect("the socket opens");
-    socket
+    Socket::new(socket)
 }
 
 async fn a_private_board_has_no_socket(backend: TestBackend) {
@@ -269,7 +360,8 @@ async fn the_progress_socket_counts_sheets_per_judge_and_module(backend: TestBac
             .parse()
             .unwrap(),
     );
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let (socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let mut socket = Socket::new(socket);
 
     let snapshot = next_json(&mut socket).await;
     assert_eq!(snapshot["type"], "snapshot");
@@ -352,7 +444,7 @@ async fn progress_socket_as_judge(
         .insert("authorization", format!("Bearer {secret}").parse().unwrap());
     tokio_tungstenite::connect_async(request)
         .await
-        .map(|(socket, _)| socket)
+        .map(|(socket, _)| Socket::new(socket))
 }
 
 fn module<'a>(progress: &'a Value, code: &str) -> &'a Value {
@@ -495,13 +587,14 @@ async fn a_withdrawn_team_leaves_the_board_on_the_socket(backend: TestBackend) {
             .is_some_and(|rows| rows.len() == 1)
     })
     .await;
-    assert_eq!(update["type"], "update");
+    assert!(is_update(&update), "{update}");
     assert_eq!(update["board"]["rows"][0]["code"], team_code(2));
     assert!(version(&update) > version(&marked));
 }
 
 on_both_backends!(
     a_socket_gets_a_snapshot_then_an_update_after_a_sheet_is_committed,
+    a_bump_that_changes_nothing_costs_sockets_no_snapshot,
     resync_returns_a_fresh_snapshot,
     a_paused_client_does_not_delay_others_and_gets_a_snapshot_afterwards,
     a_private_board_has_no_socket,

@@ -55,6 +55,11 @@ async fn the_spectator_board_moves_without_a_reload_when_a_sheet_is_submitted() 
             Duration::from_secs(20),
         )
         .await;
+    // The sheet came as a patch of the board the page had, not as a whole board.
+    let last = browser
+        .eval("document.documentElement.dataset.lastMessage")
+        .await;
+    assert_eq!(last, json!("patch"));
     let page = browser.eval("document.body.innerText").await;
     let text = page.as_str().unwrap_or_default();
     // The fixture's teams are named 参赛队 1..3; a codes board shows only codes and stations.

@@ -175,6 +175,22 @@ function showNotPublic() {
   notice.textContent = t("notPublic");
 }
 
+// A patch (docs/boards.md) names every row by team code, top to bottom, with its rank and
+// award, and carries the rows whose content changed; the others are kept from the last board.
+// Null when it names a team this page never saw: the caller asks for a fresh snapshot.
+function applyPatch(previous, patch) {
+  const known = new Map(previous.rows.map((row) => [row.code, row]));
+  for (const row of patch.rows) known.set(row.code, row);
+  const { order, ranks, awards, rows: changed, ...header } = patch;
+  const rows = [];
+  for (let i = 0; i < order.length; i += 1) {
+    const row = known.get(order[i]);
+    if (!row) return null;
+    rows.push({ ...row, rank: ranks[i], award: awards[i] });
+  }
+  return { ...header, rows };
+}
+
 function connect() {
   const proto = location.protocol === "https:" ? "wss:" : "ws:";
   socket = new WebSocket(`${proto}//${location.host}/ws/contests/${encodeURIComponent(slug)}/board`);
@@ -183,10 +199,18 @@ function connect() {
   socket.addEventListener("message", (event) => {
     let message;
     try { message = JSON.parse(event.data); } catch { return; }
-    if (message.type !== "snapshot" && message.type !== "update") return;
-    if (message.type === "update" && message.version <= version) return;
+    if (!["snapshot", "update", "patch"].includes(message.type)) return;
+    if (message.type !== "snapshot" && message.version <= version) return;
+    if (message.type === "patch") {
+      const patched = message.base <= version && board ? applyPatch(board, message.patch) : null;
+      if (!patched) { socket.send(JSON.stringify({ type: "resync" })); return; }
+      board = patched;
+    } else {
+      board = message.board;
+    }
     version = message.version;
-    board = message.board;
+    // What the last message was (snapshot, update or patch): for tests and for support.
+    document.documentElement.dataset.lastMessage = message.type;
     if (module) refreshModule(); else render();
   });
   socket.addEventListener("close", async () => {
