@@ -5,11 +5,9 @@
 use serde::Serialize;
 
 use crate::error::ApiError;
-use crate::store::contests;
-use crate::store::judging::{self, sheet_status, Judge};
+use crate::store::judging::sheet_status;
 use crate::store::review::{build_review, ModuleReview};
-use crate::store::schemes;
-use crate::store::DbConnection;
+use crate::store::{contests, schemes, teams, DbConnection};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ProgressBoard {
@@ -61,22 +59,14 @@ pub fn load(
 ) -> Result<ProgressBoard, ApiError> {
     let contest = contests::find_by_id(conn, contest_id)?
         .ok_or_else(|| ApiError::internal("progress of a contest that is gone"))?;
-    let judges = judging::judges_of_contest(conn, contest_id)?;
+    let teams = teams::ranked(conn, contest_id)?.len();
     let mut modules = Vec::new();
-    let mut teams = 0;
     for stored in schemes::load(conn, contest_id)? {
         let review = build_review(conn, &contest, &stored)?;
-        teams = review.teams.len();
-        let panel_ids = judging::panel_of_module(conn, &stored.module.id)?;
-        let panel: Vec<&Judge> = judges
-            .iter()
-            .filter(|j| panel_ids.contains(&j.id))
-            .collect();
         modules.push(module_progress(
             stored.module.code.clone(),
             stored.module.title_zh.clone(),
             stored.module.title_en.clone(),
-            &panel,
             &review,
         ));
     }
@@ -91,10 +81,10 @@ fn module_progress(
     code: String,
     title_zh: String,
     title_en: String,
-    panel: &[&Judge],
     review: &ModuleReview,
 ) -> ModuleProgress {
-    let judges: Vec<JudgeProgress> = panel
+    let judges: Vec<JudgeProgress> = review
+        .panel
         .iter()
         .map(|judge| {
             let mut progress = JudgeProgress {

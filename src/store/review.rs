@@ -57,6 +57,9 @@ pub struct ModuleReview {
     pub drafts: usize,
     pub open_flags: usize,
     pub teams: Vec<TeamReview>,
+    /// The module's panel, as the review read it (for the progress board; not sent).
+    #[serde(skip)]
+    pub panel: Vec<Judge>,
 }
 
 /// The levels a resolution was recorded on, in a stable form.
@@ -95,6 +98,7 @@ pub fn build_review(
         drafts: 0,
         open_flags: 0,
         teams: Vec::new(),
+        panel: Vec::new(),
     };
     for team in teams::ranked(conn, &contest.id)? {
         let mine: Vec<&ScoreSheet> = sheets.iter().filter(|s| s.team_id == team.id).collect();
@@ -166,5 +170,6 @@ pub fn build_review(
             flags,
         });
     }
+    review.panel = judges;
     Ok(review)
 }
