@@ -1,6 +1,8 @@
 //! Logging with tracing to stderr (stdout carries only what commands print): human-readable
 //! lines by default, JSON behind `--log-json`.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::fmt::format::FmtSpan;
 use tracing_subscriber::EnvFilter;
 
@@ -13,6 +15,8 @@ pub fn init(json: bool) {
         .with_env_filter(filter)
         .with_span_events(FmtSpan::CLOSE)
         .with_target(false)
+        // Colour codes only for a person at a terminal, not in files and journals.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     let _already_set = if json {
         builder.json().flatten_event(true).try_init()
