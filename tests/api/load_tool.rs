@@ -63,6 +63,9 @@ async fn the_load_tool_runs_spectators_and_judges_against_a_server(backend: Test
     )
     .await;
     assert!(judges.contains("0 refused or failed"), "{judges}");
+    // Where the CPU went: the tool always knows its own, per acknowledged sheet.
+    assert!(judges.contains("CPU per sheet: server"), "{judges}");
+    assert!(!judges.contains("load tool ?"), "{judges}");
     assert!(
         judges.contains("0 missing or at another version"),
         "{judges}"

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use clap::Args;
 
 use crate::api::{judge_session, set_up, sheet, Api, ContestSpec};
-use crate::report::{histogram, summary};
+use crate::report::{cpu_seconds, histogram, summary};
 use crate::{Result, ServerArgs};
 
 #[derive(Args, Debug, Clone)]
@@ -100,6 +100,8 @@ pub async fn run(args: JudgeArgs) -> Result<()> {
         "contest {} on {backend}: {} judges, {} teams, {} criteria a sheet, {} s",
         contest.slug, args.judges, args.teams, args.criteria, args.seconds
     );
+    let pid = args.server.server_pid;
+    let cpu_before = (cpu_seconds(pid), cpu_seconds(None));
     let started = Instant::now();
     let until = started + Duration::from_secs(args.seconds);
     let tasks: Vec<_> = sessions
@@ -120,6 +122,7 @@ pub async fn run(args: JudgeArgs) -> Result<()> {
         runs.push(task.await?);
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let cpu_after = (cpu_seconds(pid), cpu_seconds(None));
     let mut all = histogram();
     let mut errors: Vec<String> = Vec::new();
     for run in &runs {
@@ -136,6 +139,17 @@ pub async fn run(args: JudgeArgs) -> Result<()> {
             .first()
             .map(|e| format!(" (first: {e})"))
             .unwrap_or_default()
+    );
+
+    // Where the two cores went: CPU per acknowledged sheet in the server and in this tool.
+    let per_sheet = |before: Option<f64>, after: Option<f64>| match (before, after) {
+        (Some(b), Some(a)) if acked > 0 => format!("{:.0} µs", (a - b) * 1e6 / acked as f64),
+        _ => "?".to_owned(),
+    };
+    println!(
+        "CPU per sheet: server {}, load tool {}",
+        per_sheet(cpu_before.0, cpu_after.0),
+        per_sheet(cpu_before.1, cpu_after.1)
     );
 
     // Every acknowledged sheet must be stored at the version the server acknowledged.

@@ -66,23 +66,40 @@ async fn probe(
     let (mut socket, _) =
         tokio_tungstenite::connect_async_with_config(url, Some(socket_config()), true).await?;
     let mut log = ProbeLog::new();
-    let mut last_board = String::new();
+    let mut board = Value::Null;
+    let mut last_payload = String::new();
     loop {
         tokio::select! {
-            _ = stop.changed() => return Ok((log, last_board)),
+            _ = stop.changed() => return Ok((log, last_payload)),
             message = socket.next() => match message {
                 Some(Ok(Message::Text(text))) => {
                     let at = now_us();
                     let parsed: Value = serde_json::from_str(&text)?;
                     let Some(version) = parsed["version"].as_i64() else { continue };
-                    let rows = parsed["board"]["rows"].as_array().cloned().unwrap_or_default();
+                    if parsed["type"] == "patch" {
+                        // A patch that does not apply is a server bug; the run reports it as
+                        // unmatched submissions.
+                        let Ok(next) = skillboard::live::patch::apply(&board, &parsed["patch"])
+                        else {
+                            continue;
+                        };
+                        board = next;
+                    } else if parsed.get("board").is_some() {
+                        board = parsed["board"].clone();
+                    }
+                    let rows = board["rows"].as_array().cloned().unwrap_or_default();
                     let totals = rows.iter().filter_map(|row| {
                         Some((row["code"].as_str()?.to_owned(),
                               (row["total"].as_f64()? * 100.0).round() as i64))
                     }).collect();
                     log.push((version, at, totals));
-                    if let Some(board) = text.find("\"board\":") {
-                        last_board = text[board + 8..text.len() - 1].to_owned();
+                    // What the message carried (a patch or a whole board): the floor sends as
+                    // many bytes.
+                    for key in ["\"patch\":", "\"board\":"] {
+                        if let Some(start) = text.find(key) {
+                            last_payload = text[start + key.len()..text.len() - 1].to_owned();
+                            break;
+                        }
                     }
                 }
                 Some(Ok(_)) => {}
@@ -297,7 +314,7 @@ pub async fn run(args: SpectatorArgs, slow: bool) -> Result<()> {
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
     let _ = stop_probe.send(true);
-    let (probe_log, last_board) = probe_task.await??;
+    let (probe_log, last_payload) = probe_task.await??;
     let rss_end = server_rss(&admin, pid).await;
     let report = fleet.stop().await?;
     let metrics_after = admin.metrics().await;
@@ -330,7 +347,7 @@ pub async fn run(args: SpectatorArgs, slow: bool) -> Result<()> {
         println!("skillboard: {text}");
     }
     if let Some(floor) = &args.floor {
-        let floor_p99 = floor_phase(floor, &args, &last_board).await?;
+        let floor_p99 = floor_phase(floor, &args, &last_payload).await?;
         println!(
             "p99 ratio skillboard / floor = {:.2} ({:.1} ms / {:.1} ms)",
             p99 as f64 / floor_p99.max(1) as f64,
@@ -341,8 +358,8 @@ pub async fn run(args: SpectatorArgs, slow: bool) -> Result<()> {
     Ok(())
 }
 
-/// The same fan-out through the bare floor server: the same number of sockets, the board's
-/// last update bytes, at the same rate.
+/// The same fan-out through the bare floor server: the same number of sockets, as many bytes
+/// as the board's last update carried (a patch, or the whole board), at the same rate.
 async fn floor_phase(floor: &str, args: &SpectatorArgs, board: &str) -> Result<u64> {
     let mut fleet = Fleet::open(floor, args.spectators, args.per_process, None)?;
     let (connected, failed) = fleet.ready().await?;
