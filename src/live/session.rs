@@ -5,12 +5,11 @@
 //! Protocol (docs/boards.md): the server sends `{"type":"snapshot","version":N,"board":{…}}`
 //! first, then `{"type":"update",…}` (a whole board) or `{"type":"patch","base":M,…}` (what
 //! changed since version M, at or before the version this session sent last) with increasing
-//! versions;
-//! the client may send
-//! `{"type":"resync"}` for a fresh snapshot. The server pings every heartbeat (10 s by default)
-//! and closes a socket it has not heard from for the idle timeout (30 s); both come from
-//! [`SocketSettings`]. A message over [`MAX_INCOMING_FRAME`], a fragmented or a binary one
-//! closes the socket: clients only ever send the few bytes of a resync.
+//! versions; the client may send `{"type":"resync"}` for a fresh snapshot. The server pings
+//! every heartbeat (10 s by default) and closes a socket it has not heard from for the idle
+//! timeout (30 s); both come from [`SocketSettings`]. A message over [`MAX_INCOMING_FRAME`], a
+//! fragmented or a binary one closes the socket: clients only ever send the few bytes of a
+//! resync.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
