@@ -23,7 +23,7 @@ fn chosen_password() -> (String, bool) {
 }
 
 pub fn user(database: &DatabaseTarget, command: UserCommand) -> Result<(), CliError> {
-    let db = Db::open(database, 2, true)?;
+    let db = Db::open_for_command(database)?;
     match command {
         UserCommand::Add {
             username,
@@ -107,7 +107,7 @@ pub fn user(database: &DatabaseTarget, command: UserCommand) -> Result<(), CliEr
 }
 
 pub fn verify_audit(database: &DatabaseTarget, slug: &str) -> Result<(), CliError> {
-    let db = Db::open(database, 2, true)?;
+    let db = Db::open_for_command(database)?;
     let mut conn = db.connection().map_err(failed)?;
     let contest = crate::store::contests::find_by_slug(&mut conn, slug)
         .map_err(failed)?
@@ -134,7 +134,7 @@ pub fn verify_audit(database: &DatabaseTarget, slug: &str) -> Result<(), CliErro
 pub fn export(database: &DatabaseTarget, args: ExportArgs) -> Result<(), CliError> {
     use crate::exports::{self, Format};
 
-    let db = Db::open(database, 2, true)?;
+    let db = Db::open_for_command(database)?;
     let format = match args.format {
         ExportFormat::Csv => Format::Csv,
         ExportFormat::Xlsx => Format::Xlsx,

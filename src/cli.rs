@@ -212,7 +212,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         Some(Command::User(command)) => crate::admin_cli::user(&database, command),
         Some(Command::Demo) => {
-            let db = crate::store::Db::open(&database, 2, true)?;
+            let db = crate::store::Db::open_for_command(&database)?;
             crate::bootstrap::ensure_admin(&db, None)
                 .map_err(|e| CliError::Command(e.to_string()))?;
             match crate::demo::seed(&db).map_err(|e| CliError::Command(e.to_string()))? {

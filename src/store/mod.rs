@@ -140,6 +140,25 @@ impl Db {
         pool_size: u32,
         sqlite_synchronous_full: bool,
     ) -> Result<Db, StoreError> {
+        Db::open_with_idle(target, pool_size, 1, sqlite_synchronous_full)
+    }
+
+    /// [`Db::open`] for a one-shot command (`demo`, `user`, `audit verify`, `export`): no idle
+    /// connection is kept in reserve. A pool that keeps one opens its replacement on a
+    /// background thread as soon as the command takes the first; when the command then
+    /// returns, the process can exit while that thread is inside libpq's TLS set-up, and
+    /// OpenSSL's exit handlers crash it (seen: `audit verify` on PostgreSQL died with SIGSEGV
+    /// after printing its result in 9 runs of 60).
+    pub fn open_for_command(target: &DatabaseTarget) -> Result<Db, StoreError> {
+        Db::open_with_idle(target, 2, 0, true)
+    }
+
+    fn open_with_idle(
+        target: &DatabaseTarget,
+        pool_size: u32,
+        min_idle: u32,
+        sqlite_synchronous_full: bool,
+    ) -> Result<Db, StoreError> {
         let manager = ConnectionManager::new(target.clone(), sqlite_synchronous_full);
         let mut first = manager.open().map_err(|source| StoreError::Open {
             target: target.to_string(),
@@ -149,7 +168,7 @@ impl Db {
         drop(first);
         let pool = Pool::builder()
             .max_size(pool_size)
-            .min_idle(Some(1))
+            .min_idle(Some(min_idle))
             .connection_timeout(Duration::from_secs(5))
             .build(manager)?;
         Ok(Db {
