@@ -281,7 +281,7 @@ async fn move_the_board_until(
     let mut rounds: usize = 0;
     while !done() {
         rounds += 1;
-        assert!(rounds <= 1000, "never came: {what}");
+        assert!(rounds <= 400, "never came: {what}");
         let points = 50 * (i64::try_from(rounds).unwrap() % 21);
         f.submit(rounds % 40, 0, points, Utc::now().naive_utc())
             .await;
