@@ -1,7 +1,7 @@
 //! Judges sign in with their personal link's token (and PIN, if one was set) and get a judge
 //! session, sent back as an HttpOnly cookie and in the body for the offline app to keep.
 
-use std::future::Future;
+use std::future::{ready, Future, Ready};
 use std::pin::Pin;
 
 use actix_web::cookie::{Cookie, SameSite};
@@ -16,7 +16,7 @@ use crate::error::ApiError;
 use crate::security::{new_secret, secret_hash, verify_password};
 use crate::store::contests::{self, Contest};
 use crate::store::judging::{self, Judge};
-use crate::store::Db;
+use crate::store::{Db, DbConnection};
 
 pub const JUDGE_COOKIE: &str = "skillboard_judge";
 /// Judge sessions last a contest day and a night.
@@ -37,36 +37,63 @@ impl JudgeCaller {
 
 type LocalFuture<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
 
+/// The judge session a request carries (bearer token or cookie), not yet looked up. Extracting
+/// it touches no database, so a write can check the session inside its own transaction instead
+/// of in a separate read first.
+#[derive(Debug, Clone)]
+pub struct JudgeCredential {
+    session_hash: String,
+}
+
+impl JudgeCredential {
+    /// The signed-in judge and their contest, if the session is unexpired and the judge has not
+    /// been revoked: checked on every request, so a revocation takes effect at once on every node.
+    pub fn authenticate(&self, conn: &mut DbConnection) -> Result<JudgeCaller, ApiError> {
+        let (judge, contest) = judging::session_caller(
+            conn,
+            &self.session_hash,
+            Utc::now().naive_utc(),
+        )?
+        .ok_or_else(|| {
+            ApiError::unauthorized(
+                "judge.session_invalid",
+                "This judge session has ended or was revoked; ask the organizers for a new link.",
+            )
+        })?;
+        Ok(JudgeCaller { judge, contest })
+    }
+}
+
+impl FromRequest for JudgeCredential {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        ready((|| {
+            let secret = judge_secret(req).ok_or_else(|| {
+                ApiError::unauthorized("judge.sign_in_required", "Open your judge link to sign in.")
+            })?;
+            if req.cookie(JUDGE_COOKIE).is_some() {
+                super::caller::check_origin(req)?;
+            }
+            Ok(JudgeCredential {
+                session_hash: secret_hash(&secret),
+            })
+        })())
+    }
+}
+
 impl FromRequest for JudgeCaller {
     type Error = ApiError;
     type Future = LocalFuture<Self>;
 
-    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let req = req.clone();
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let credential = JudgeCredential::from_request(req, payload).into_inner();
+        let db = req.app_data::<web::Data<Db>>().cloned();
         Box::pin(async move {
-            let secret = judge_secret(&req).ok_or_else(|| {
-                ApiError::unauthorized("judge.sign_in_required", "Open your judge link to sign in.")
-            })?;
-            if req.cookie(JUDGE_COOKIE).is_some() {
-                super::caller::check_origin(&req)?;
-            }
-            let db = req
-                .app_data::<web::Data<Db>>()
-                .ok_or_else(|| ApiError::internal("no database in app data"))?
-                .clone();
-            let hash = secret_hash(&secret);
-            db.read(move |conn| {
-                let judge = judging::judge_for_session(conn, &hash, Utc::now().naive_utc())?.ok_or_else(|| {
-                    ApiError::unauthorized(
-                        "judge.session_invalid",
-                        "This judge session has ended or was revoked; ask the organizers for a new link.",
-                    )
-                })?;
-                let contest = contests::find_by_id(conn, &judge.contest_id)?
-                    .ok_or_else(|| ApiError::internal("judge without contest"))?;
-                Ok(JudgeCaller { judge, contest })
-            })
-            .await
+            let credential = credential?;
+            let db = db.ok_or_else(|| ApiError::internal("no database in app data"))?;
+            db.read(move |conn| credential.authenticate(conn)).await
         })
     }
 }

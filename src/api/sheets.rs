@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::contests::state_of;
-use super::judge_auth::JudgeCaller;
+use super::judge_auth::{JudgeCaller, JudgeCredential};
 use super::schemes::{document, CriterionDocument, KindName, ModuleDocument};
 use crate::domain::contest::ContestState;
 use crate::domain::marks::Mark;
@@ -72,12 +72,9 @@ fn panel_module(
     caller: &JudgeCaller,
     code: &str,
 ) -> Result<StoredModule, ApiError> {
-    panel_modules(conn, caller)?
-        .into_iter()
-        .find(|m| m.module.code == code)
-        .ok_or_else(|| {
-            ApiError::forbidden("judge.not_on_panel", "You are not on this module's panel.")
-        })
+    judging::panel_module(conn, &caller.contest.id, &caller.judge.id, code)?.ok_or_else(|| {
+        ApiError::forbidden("judge.not_on_panel", "You are not on this module's panel.")
+    })
 }
 
 #[utoipa::path(get, path = "/api/v1/judge/me", tag = "judging", responses((status = 200, body = JudgeHomeView), (status = 401)))]
@@ -362,13 +359,39 @@ fn validate_marks(
               (status = 409, description = "stale version, another device's sheet, or a locked module"),
               (status = 422)))]
 pub async fn put_sheet(
-    caller: JudgeCaller,
+    credential: JudgeCredential,
     committer: web::Data<GroupCommitter>,
     hub: web::Data<crate::live::BoardHub>,
     path: web::Path<String>,
     body: web::Json<SheetWrite>,
 ) -> Result<HttpResponse, ApiError> {
-    let client_id = uuid::Uuid::parse_str(&path.into_inner())
+    let (contest_id, saved) =
+        save_with_retry(&committer, credential, path.into_inner(), body.into_inner()).await?;
+    hub.contest_changed(&contest_id);
+    let status = if saved.submitting {
+        sheet_status::SUBMITTED
+    } else {
+        sheet_status::DRAFT
+    };
+    metrics::counter!(crate::metrics::SHEETS_SUBMITTED, "status" => status).increment(1);
+    Ok(if saved.created {
+        HttpResponse::Created().json(saved.view)
+    } else {
+        HttpResponse::Ok().json(saved.view)
+    })
+}
+
+/// A sheet write as it was answered.
+struct Saved {
+    created: bool,
+    submitting: bool,
+    view: SheetView,
+}
+
+/// The request's own checks, which need no database: the device's sheet id (answered as its
+/// canonical UUID text), the status (true when submitting) and the comment's length.
+fn check_request(client_id: &str, write: &SheetWrite) -> Result<(String, bool), ApiError> {
+    let client_id = uuid::Uuid::parse_str(client_id)
         .map_err(|_| {
             ApiError::not_found(
                 "sheet.bad_client_id",
@@ -376,7 +399,6 @@ pub async fn put_sheet(
             )
         })?
         .to_string();
-    let write = body.into_inner();
     let submitting = match write.status.as_str() {
         sheet_status::DRAFT => false,
         sheet_status::SUBMITTED => true,
@@ -391,20 +413,7 @@ pub async fn put_sheet(
     if let Some(comment) = &write.comment {
         super::validate::text("comment", comment, 0, 2000)?;
     }
-    let contest_id = caller.contest.id.clone();
-    let (created, view) = save_with_retry(&committer, caller, client_id, write, submitting).await?;
-    hub.contest_changed(&contest_id);
-    let status = if submitting {
-        sheet_status::SUBMITTED
-    } else {
-        sheet_status::DRAFT
-    };
-    metrics::counter!(crate::metrics::SHEETS_SUBMITTED, "status" => status).increment(1);
-    Ok(if created {
-        HttpResponse::Created().json(view)
-    } else {
-        HttpResponse::Ok().json(view)
-    })
+    Ok((client_id, submitting))
 }
 
 /// A write that lost a race with a write of the same sheet on another node.
@@ -418,17 +427,28 @@ const RACED: &str = "sheet.concurrent_write";
 /// edit of the same version gets `sheet.stale_version`, instead of a lost update.
 async fn save_with_retry(
     committer: &GroupCommitter,
-    caller: JudgeCaller,
+    credential: JudgeCredential,
     client_id: String,
     write: SheetWrite,
-    submitting: bool,
-) -> Result<(bool, SheetView), ApiError> {
+) -> Result<(String, Saved), ApiError> {
     const ATTEMPTS: usize = 3;
     let mut attempt = 1;
     loop {
-        let (caller, client_id, write) = (caller.clone(), client_id.clone(), write.clone());
+        let (credential, client_id, write) = (credential.clone(), client_id.clone(), write.clone());
         let outcome = committer
-            .run(move |conn| save_sheet(conn, &caller, &client_id, write, submitting))
+            .run(move |conn| {
+                // The session is checked in the write's own transaction, before anything else
+                // is looked at: one trip to the database instead of a pooled read first.
+                let caller = credential.authenticate(conn)?;
+                let (client_id, submitting) = check_request(&client_id, &write)?;
+                let (created, view) = save_sheet(conn, &caller, &client_id, write, submitting)?;
+                let saved = Saved {
+                    created,
+                    submitting,
+                    view,
+                };
+                Ok((caller.contest.id, saved))
+            })
             .await;
         match outcome {
             Err(error)
@@ -451,8 +471,7 @@ fn save_sheet(
     write: SheetWrite,
     submitting: bool,
 ) -> Result<(bool, SheetView), ApiError> {
-    let contest = crate::store::contests::find_by_id(conn, &caller.contest.id)?
-        .ok_or_else(|| ApiError::internal("judge without contest"))?;
+    let contest = &caller.contest;
     let module = panel_module(conn, caller, &write.module)?;
     let team = teams::find_by_code(conn, &contest.id, &write.team.trim().to_uppercase())?
         .filter(|t| t.status == teams::status::REGISTERED)
@@ -491,7 +510,7 @@ fn save_sheet(
             return Ok((false, sheet_view(sheet, &module, &team_code)?));
         }
     }
-    if state_of(&contest)? != ContestState::Running {
+    if state_of(contest)? != ContestState::Running {
         return Err(ApiError::conflict(
             "contest.not_running",
             "Scoring is not open in this contest.",

@@ -133,10 +133,31 @@ pub fn append(conn: &mut DbConnection, entry: Entry<'_>) -> Result<AuditEvent, A
         prev_hash,
         hash,
     };
-    diesel::insert_into(audit_events::table)
-        .values(&event)
-        .execute(conn)?;
+    insert(conn, &event)?;
     Ok(event)
+}
+
+/// Every column bound, NULLs included, so the statement is prepared once and cached (see
+/// `judging::insert_sheet`).
+fn insert(conn: &mut DbConnection, event: &AuditEvent) -> QueryResult<()> {
+    use audit_events::dsl as a;
+    diesel::insert_into(audit_events::table)
+        .values((
+            a::id.eq(&event.id),
+            a::chain.eq(&event.chain),
+            a::seq.eq(event.seq),
+            a::at.eq(event.at),
+            a::actor.eq(&event.actor),
+            a::action.eq(&event.action),
+            a::subject.eq(&event.subject),
+            a::before_json.eq(&event.before_json),
+            a::after_json.eq(&event.after_json),
+            a::reason.eq(&event.reason),
+            a::prev_hash.eq(&event.prev_hash),
+            a::hash.eq(&event.hash),
+        ))
+        .execute(conn)
+        .map(drop)
 }
 
 /// A chain in order.

@@ -3,9 +3,11 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::contests::Contest;
 use super::schema::{
-    criteria, imported_marks, judge_sessions, judges, modules, panels, score_sheets,
+    contests, criteria, imported_marks, judge_sessions, judges, modules, panels, score_sheets,
 };
+use super::schemes::{CriterionRow, ModuleRow, StoredModule};
 use super::DbConnection;
 
 /// Sheet statuses.
@@ -179,19 +181,19 @@ pub fn insert_judge_session(
         .map(drop)
 }
 
-/// The judge behind an unexpired session, if the judge has not been revoked since: checked on
-/// every request, so a revocation takes effect at once on every node.
-pub fn judge_for_session(
+/// The judge behind an unexpired session, with their contest, if the judge has not been revoked
+/// since.
+pub fn session_caller(
     conn: &mut DbConnection,
     token_hash: &str,
     now: NaiveDateTime,
-) -> QueryResult<Option<Judge>> {
+) -> QueryResult<Option<(Judge, Contest)>> {
     judge_sessions::table
-        .inner_join(judges::table)
+        .inner_join(judges::table.inner_join(contests::table))
         .filter(judge_sessions::token_hash.eq(token_hash))
         .filter(judge_sessions::expires_at.gt(now))
         .filter(judges::revoked_at.is_null())
-        .select(Judge::as_select())
+        .select((Judge::as_select(), Contest::as_select()))
         .first(conn)
         .optional()
 }
@@ -199,6 +201,33 @@ pub fn judge_for_session(
 pub fn end_judge_sessions(conn: &mut DbConnection, judge_id: &str) -> QueryResult<usize> {
     diesel::delete(judge_sessions::table.filter(judge_sessions::judge_id.eq(judge_id)))
         .execute(conn)
+}
+
+/// The module with this code in the contest, with its criteria in order, if the judge is on its
+/// panel.
+pub fn panel_module(
+    conn: &mut DbConnection,
+    contest_id: &str,
+    judge_id: &str,
+    code: &str,
+) -> QueryResult<Option<StoredModule>> {
+    let module: Option<ModuleRow> = modules::table
+        .inner_join(panels::table)
+        .filter(modules::contest_id.eq(contest_id))
+        .filter(modules::code.eq(code))
+        .filter(panels::judge_id.eq(judge_id))
+        .select(ModuleRow::as_select())
+        .first(conn)
+        .optional()?;
+    let Some(module) = module else {
+        return Ok(None);
+    };
+    let criteria = criteria::table
+        .filter(criteria::module_id.eq(&module.id))
+        .order(criteria::position)
+        .select(CriterionRow::as_select())
+        .load(conn)?;
+    Ok(Some(StoredModule { module, criteria }))
 }
 
 /// Ids of the modules on the judge's panels.
@@ -278,9 +307,28 @@ pub fn sheets_of_judge(
         .load(conn)
 }
 
+/// Every column is bound, a missing comment or submission time as NULL. (The derived
+/// `Insertable` would turn `None` into "the column's default", which makes the SQL text depend
+/// on the data, so the statement could not be cached and SQLite would compile it afresh for
+/// every sheet.)
 pub fn insert_sheet(conn: &mut DbConnection, sheet: &ScoreSheet) -> QueryResult<()> {
+    use score_sheets::dsl as s;
     diesel::insert_into(score_sheets::table)
-        .values(sheet)
+        .values((
+            s::id.eq(&sheet.id),
+            s::client_id.eq(&sheet.client_id),
+            s::contest_id.eq(&sheet.contest_id),
+            s::module_id.eq(&sheet.module_id),
+            s::team_id.eq(&sheet.team_id),
+            s::judge_id.eq(&sheet.judge_id),
+            s::status.eq(&sheet.status),
+            s::version.eq(sheet.version),
+            s::marks.eq(&sheet.marks),
+            s::comment.eq(&sheet.comment),
+            s::created_at.eq(sheet.created_at),
+            s::updated_at.eq(sheet.updated_at),
+            s::submitted_at.eq(sheet.submitted_at),
+        ))
         .execute(conn)
         .map(drop)
 }

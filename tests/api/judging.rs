@@ -375,6 +375,13 @@ async fn a_revoked_judge_is_refused_at_once(backend: TestBackend) {
         .put(&sheet_path(), &full_sheet("K7QM", 1, 1))
         .await
         .assert_problem(401, "judge.session_invalid");
+    // The session is checked before anything about the write itself is.
+    let mut bad_write = full_sheet("K7QM", 1, 1);
+    bad_write["status"] = json!("finished");
+    judge
+        .put("/api/v1/judge/sheets/not-a-uuid", &bad_write)
+        .await
+        .assert_problem(401, "judge.session_invalid");
     app.anonymous()
         .post("/api/v1/judge/session", &json!({"token": token}))
         .await
