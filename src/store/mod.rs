@@ -278,6 +278,20 @@ pub fn migrate(target: &DatabaseTarget) -> Result<usize, StoreError> {
 mod tests {
     use super::*;
 
+    /// `.cargo/config.toml` builds SQLite with the query planner stability guarantee; without
+    /// it every `.first()` query is compiled again each time it runs (see that file).
+    #[test]
+    fn sqlite_is_built_with_a_stable_query_planner() {
+        use diesel::sql_types::Integer;
+        let mut conn = diesel::SqliteConnection::establish(":memory:").unwrap();
+        let used: i32 = diesel::select(diesel::dsl::sql::<Integer>(
+            "sqlite_compileoption_used('ENABLE_QPSG')",
+        ))
+        .get_result(&mut conn)
+        .unwrap();
+        assert_eq!(used, 1, "SQLite was built without SQLITE_ENABLE_QPSG");
+    }
+
     #[test]
     fn database_urls_choose_the_backend_by_scheme() {
         assert_eq!(
