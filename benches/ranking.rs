@@ -1,5 +1,6 @@
 //! The ranking engine at contest scale (DESIGN §6): 1,000 teams × 6 modules × 30 criteria ×
-//! 5 judges. `full` builds every team's scores from all 30,000 sheets and ranks them;
+//! 5 judges. `full` builds every team's scores from all 30,000 sheets (as one batch, the way a
+//! board is loaded) and ranks them;
 //! `one_sheet` applies one changed sheet to a built board and ranks again.
 //!
 //! cargo bench --bench ranking
@@ -70,8 +71,11 @@ fn all_sheets() -> Vec<SubmittedSheet> {
 fn build(sheets: &[SubmittedSheet]) -> Scoreboard {
     let mut board =
         Scoreboard::new(scheme(), (0..TEAMS).map(Uuid::from_u128)).expect("a valid scheme");
-    for sheet in sheets {
-        board.apply_sheet(sheet).expect("a valid sheet");
+    {
+        let mut bulk = board.bulk();
+        for sheet in sheets {
+            bulk.apply_sheet(sheet).expect("a valid sheet");
+        }
     }
     board
 }

@@ -32,24 +32,61 @@ pub enum AggregationRule {
 /// nobody did. A single mark is that mark whatever the rule ("measurement criteria marked by
 /// one judge take that mark"). The result always lies between the lowest and highest input.
 pub fn aggregate(rule: AggregationRule, marks: &[Mark]) -> Option<Mark> {
-    if marks.is_empty() {
-        return None;
+    aggregate_each(rule, marks.iter().copied())
+}
+
+/// [`aggregate`] over marks as they come (e.g. the judges' cells of one criterion that hold a
+/// mark), without collecting them first unless the rule is the median.
+pub fn aggregate_each(rule: AggregationRule, marks: impl Iterator<Item = Mark>) -> Option<Mark> {
+    if rule == AggregationRule::Median {
+        return median(marks.collect());
     }
+    let Summary {
+        count,
+        sum,
+        lowest,
+        highest,
+    } = Summary::of(marks)?;
     let trims = match rule {
-        AggregationRule::Auto => marks.len() >= AUTO_TRIM_FROM_JUDGES,
-        AggregationRule::TrimmedMean => marks.len() >= TRIM_NEEDS_AT_LEAST,
-        AggregationRule::Mean => false,
-        AggregationRule::Median => return median(marks),
+        AggregationRule::Auto => count >= AUTO_TRIM_FROM_JUDGES,
+        AggregationRule::TrimmedMean => count >= TRIM_NEEDS_AT_LEAST,
+        AggregationRule::Mean | AggregationRule::Median => false,
     };
     if trims {
-        trimmed_mean(marks)
+        // Trimmed mean: drop one highest and one lowest, average the rest (DESIGN §3.1).
+        let rest = sum - i128::from(highest.hundredths()) - i128::from(lowest.hundredths());
+        average(rest, count - 2)
     } else {
-        mean(marks)
+        average(sum, count)
     }
 }
 
-fn sum(marks: &[Mark]) -> i128 {
-    marks.iter().map(|m| i128::from(m.hundredths())).sum()
+/// What the mean rules need of a criterion's marks, gathered in one pass.
+struct Summary {
+    count: usize,
+    sum: i128,
+    lowest: Mark,
+    highest: Mark,
+}
+
+impl Summary {
+    /// `None` when there are no marks.
+    fn of(mut marks: impl Iterator<Item = Mark>) -> Option<Summary> {
+        let first = marks.next()?;
+        let mut summary = Summary {
+            count: 1,
+            sum: i128::from(first.hundredths()),
+            lowest: first,
+            highest: first,
+        };
+        for mark in marks {
+            summary.count += 1;
+            summary.sum += i128::from(mark.hundredths());
+            summary.lowest = summary.lowest.min(mark);
+            summary.highest = summary.highest.max(mark);
+        }
+        Some(summary)
+    }
 }
 
 fn average(total: i128, count: usize) -> Option<Mark> {
@@ -60,25 +97,19 @@ fn average(total: i128, count: usize) -> Option<Mark> {
 }
 
 fn mean(marks: &[Mark]) -> Option<Mark> {
-    average(sum(marks), marks.len())
+    average(
+        marks.iter().map(|m| i128::from(m.hundredths())).sum(),
+        marks.len(),
+    )
 }
 
-/// Trimmed mean: drop one highest and one lowest, average the rest (DESIGN §3.1).
-fn trimmed_mean(marks: &[Mark]) -> Option<Mark> {
-    let highest = marks.iter().max()?;
-    let lowest = marks.iter().min()?;
-    let rest = sum(marks) - i128::from(highest.hundredths()) - i128::from(lowest.hundredths());
-    average(rest, marks.len() - 2)
-}
-
-fn median(marks: &[Mark]) -> Option<Mark> {
-    let mut sorted = marks.to_vec();
-    sorted.sort_unstable();
-    let middle = sorted.len() / 2;
-    if sorted.len() % 2 == 1 {
-        sorted.get(middle).copied()
+fn median(mut marks: Vec<Mark>) -> Option<Mark> {
+    marks.sort_unstable();
+    let middle = marks.len() / 2;
+    if marks.len() % 2 == 1 {
+        marks.get(middle).copied()
     } else {
-        mean(sorted.get(middle - 1..=middle)?)
+        mean(marks.get(middle.checked_sub(1)?..=middle)?)
     }
 }
 

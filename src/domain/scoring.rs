@@ -21,6 +21,14 @@ pub struct ModuleScore {
 /// `aggregated[i]` is criterion `i`'s aggregated mark, `None` while nobody marked it (it then
 /// counts as 0). Missing trailing entries also count as 0.
 pub fn module_score(module: &Module, aggregated: &[Option<Mark>]) -> Mark {
+    module_score_of(module, aggregated.iter().copied())
+}
+
+/// [`module_score`] from the aggregated marks as they are computed, criterion by criterion.
+pub fn module_score_of(
+    module: &Module,
+    aggregated: impl IntoIterator<Item = Option<Mark>>,
+) -> Mark {
     let mut raw: i128 = 0;
     for (criterion, mark) in module.criteria.iter().zip(aggregated) {
         let points = i128::from(mark.unwrap_or(Mark::ZERO).hundredths());
@@ -30,17 +38,26 @@ pub fn module_score(module: &Module, aggregated: &[Option<Mark>]) -> Mark {
             raw += points;
         }
     }
-    scale_to_weight(raw.max(0), module.max_points(), module.weight)
+    scale_to_weight(raw.max(0), module)
 }
 
 /// Weighting: `score × weight / max_points`, rounded half up to the hundredth. Without a weight
-/// (or with a module that cannot score, `max_points` ≤ 0) the score is unchanged.
-fn scale_to_weight(raw: i128, max_points: Mark, weight: Option<Mark>) -> Mark {
-    let scaled = match weight {
-        Some(weight) if max_points > Mark::ZERO => raw
-            .checked_mul(i128::from(weight.hundredths()))
-            .and_then(|product| div_round_half_up(product, i128::from(max_points.hundredths()))),
-        _ => Some(raw),
+/// (or with a module that cannot score, `max_points` ≤ 0) the score is unchanged. The maximum
+/// is a sum over the criteria, so it is only worked out for a weighted module.
+fn scale_to_weight(raw: i128, module: &Module) -> Mark {
+    let scaled = match module.weight {
+        Some(weight) => {
+            let max_points = module.max_points();
+            if max_points > Mark::ZERO {
+                raw.checked_mul(i128::from(weight.hundredths()))
+                    .and_then(|product| {
+                        div_round_half_up(product, i128::from(max_points.hundredths()))
+                    })
+            } else {
+                Some(raw)
+            }
+        }
+        None => Some(raw),
     };
     saturate(scaled.unwrap_or(i128::MAX))
 }

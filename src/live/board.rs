@@ -264,18 +264,40 @@ impl LoadedBoard {
         };
         let rows = boards::sheets_changed_since(conn, &self.meta.id, since)?;
         self.last_applied = 0;
+        let mut changes = Vec::new();
         for row in &rows {
             self.watermark = Some(
                 self.watermark
                     .map_or(row.updated_at, |w| w.max(row.updated_at)),
             );
-            self.apply_sheet(row);
+            if let Some(change) = self.sheet_change(row) {
+                changes.push((row, change));
+            }
         }
+        // One batch per board: a board loaded from every sheet scores each team × module once.
+        let (mut live, mut frozen) = (self.live.bulk(), self.frozen.bulk());
+        for (row, (sheet, on_live, on_frozen)) in &changes {
+            for (board, counts) in [(&mut live, *on_live), (&mut frozen, *on_frozen)] {
+                let outcome = if counts {
+                    board.apply_sheet(sheet)
+                } else {
+                    board.remove_sheet(sheet.team, sheet.module, sheet.judge)
+                };
+                if let Err(error) = outcome {
+                    tracing::warn!(sheet = %row.id, code = error.code(), %error, "sheet left off the board");
+                }
+            }
+        }
+        drop((live, frozen));
         self.apply_imported(boards::imported_marks(conn, &self.meta.id)?);
         Ok(())
     }
 
-    fn apply_sheet(&mut self, row: &ScoreSheet) {
+    /// What a stored sheet not seen in this state before changes: the sheet, and whether it
+    /// counts on the live board and on the frozen one (submitted, and before the freeze); a
+    /// sheet that does not count there comes off it. `None` for a sheet already applied, or one
+    /// the board cannot place.
+    fn sheet_change(&mut self, row: &ScoreSheet) -> Option<(SubmittedSheet, bool, bool)> {
         let seen = SeenSheet {
             updated_at: row.updated_at,
             version: row.version,
@@ -283,32 +305,18 @@ impl LoadedBoard {
             submitted_at: row.submitted_at,
         };
         if self.seen.get(&row.id) == Some(&seen) {
-            return;
+            return None;
         }
         self.last_applied += 1;
         self.seen.insert(row.id.clone(), seen);
-        let Some(sheet) = self.domain_sheet(row) else {
-            return;
-        };
+        let sheet = self.domain_sheet(row)?;
         let submitted = row.status == sheet_status::SUBMITTED;
         let before_freeze = match (self.meta.freeze_at, row.submitted_at) {
             (Some(freeze), Some(at)) => at <= freeze,
             (None, _) => true,
             (Some(_), None) => false,
         };
-        for (board, counts) in [
-            (&mut self.live, submitted),
-            (&mut self.frozen, submitted && before_freeze),
-        ] {
-            let outcome = if counts {
-                board.apply_sheet(&sheet)
-            } else {
-                board.remove_sheet(sheet.team, sheet.module, sheet.judge)
-            };
-            if let Err(error) = outcome {
-                tracing::warn!(sheet = %row.id, code = error.code(), %error, "sheet left off the board");
-            }
-        }
+        Some((sheet, submitted, submitted && before_freeze))
     }
 
     /// The domain's view of a stored sheet, or `None` for one the board cannot place (a team

@@ -2,10 +2,12 @@
 //! contest in memory and keeps each team's module scores and total current.
 //!
 //! A change to one team × module recomputes only that module's score (criteria × panel judges)
-//! and that team's total (one sum over its modules): no work per other team. Ranking is done
-//! when `standings` is asked for, with one sort of the teams (DESIGN §6: ≤ 100 µs per sheet,
-//! ≤ 5 ms for a full ranking of 1,000 teams).
+//! and that team's total (one sum over its modules): no work per other team. Many changes at
+//! once (a board loaded from every stored sheet) go through [`Bulk`], which scores each team ×
+//! module once at the end. Ranking is done when `standings` is asked for, with one sort of the
+//! teams (DESIGN §6: ≤ 100 µs per sheet, ≤ 5 ms for a full recompute of 1,000 teams).
 
+mod bulk;
 mod error;
 mod team_module;
 
@@ -13,6 +15,7 @@ use std::collections::HashMap;
 
 use uuid::Uuid;
 
+pub use bulk::Bulk;
 pub use error::BoardError;
 use team_module::TeamModule;
 
@@ -53,6 +56,8 @@ struct Team {
 #[derive(Clone, Debug)]
 pub struct Scoreboard {
     modules: Vec<BoardModule>,
+    /// Per module, a team's marks before anything is marked: what a new team starts from.
+    blank: Vec<TeamModule>,
     teams: Vec<Team>,
     team_slots: HashMap<Uuid, usize>,
 }
@@ -74,7 +79,12 @@ impl Scoreboard {
                 }
             }
         }
+        let blank = modules
+            .iter()
+            .map(|m| TeamModule::new(&m.module, m.panel.len()))
+            .collect();
         let mut board = Scoreboard {
+            blank,
             modules,
             teams: Vec::new(),
             team_slots: HashMap::new(),
@@ -90,11 +100,7 @@ impl Scoreboard {
         if self.team_slots.contains_key(&team) {
             return Err(BoardError::DuplicateTeam(team));
         }
-        let modules: Vec<TeamModule> = self
-            .modules
-            .iter()
-            .map(|m| TeamModule::new(&m.module, m.panel.len()))
-            .collect();
+        let modules = self.blank.clone();
         let total = total(modules.iter().map(|m| m.score().score));
         self.team_slots.insert(team, self.teams.len());
         self.teams.push(Team {
@@ -119,13 +125,26 @@ impl Scoreboard {
     /// the module's panel, each criterion must exist, be marked by judges, appear once, and its
     /// points lie in `[0, max]`.
     pub fn apply_sheet(&mut self, sheet: &SubmittedSheet) -> Result<(), BoardError> {
+        let team_slot = self.put_sheet(sheet)?;
+        self.rescore(team_slot, sheet.module);
+        Ok(())
+    }
+
+    /// Many changes at once (loading a board, a node catching up): see [`Bulk`].
+    pub fn bulk(&mut self) -> Bulk<'_> {
+        Bulk::new(self)
+    }
+
+    /// [`Scoreboard::apply_sheet`] without scoring: returns the team's slot, whose module score
+    /// and total are stale until [`Scoreboard::rescore`].
+    fn put_sheet(&mut self, sheet: &SubmittedSheet) -> Result<usize, BoardError> {
         let (team_slot, board_module) = self.locate(sheet.team, sheet.module)?;
         let judge_slot = judge_slot(board_module, sheet.module, sheet.judge)?;
         check_sheet_marks(&board_module.module, sheet)?;
-        self.update(team_slot, sheet.module, |team_module, module| {
-            team_module.put_sheet(module, judge_slot, &sheet.marks)
+        self.change(team_slot, sheet.module, |team_module| {
+            team_module.put_sheet(judge_slot, &sheet.marks)
         });
-        Ok(())
+        Ok(team_slot)
     }
 
     /// Takes a judge's sheet off the board (e.g. reopened by the chief judge). Removing a sheet
@@ -136,12 +155,19 @@ impl Scoreboard {
         module: usize,
         judge: Uuid,
     ) -> Result<(), BoardError> {
+        let team_slot = self.take_sheet(team, module, judge)?;
+        self.rescore(team_slot, module);
+        Ok(())
+    }
+
+    /// [`Scoreboard::remove_sheet`] without scoring, as [`Scoreboard::put_sheet`].
+    fn take_sheet(&mut self, team: Uuid, module: usize, judge: Uuid) -> Result<usize, BoardError> {
         let (team_slot, board_module) = self.locate(team, module)?;
         let judge_slot = judge_slot(board_module, module, judge)?;
-        self.update(team_slot, module, |team_module, module| {
-            team_module.remove_sheet(module, judge_slot)
+        self.change(team_slot, module, |team_module| {
+            team_module.remove_sheet(judge_slot)
         });
-        Ok(())
+        Ok(team_slot)
     }
 
     /// Sets the mark of an imported criterion (loaded by CSV or API), replacing any earlier one.
@@ -224,28 +250,45 @@ impl Scoreboard {
                 });
             }
         }
-        self.update(team_slot, module, |team_module, module| {
-            team_module.set_imported(module, criterion, mark)
+        self.change(team_slot, module, |team_module| {
+            team_module.set_imported(criterion, mark)
         });
+        self.rescore(team_slot, module);
         Ok(())
     }
 
-    /// Applies `change` to one team × module, then refreshes that team's total.
-    fn update(
-        &mut self,
-        team_slot: usize,
-        module: usize,
-        change: impl FnOnce(&mut TeamModule, &Module),
-    ) {
+    /// Applies `change` to one team × module's marks; its score is stale until `rescore`.
+    fn change(&mut self, team_slot: usize, module: usize, change: impl FnOnce(&mut TeamModule)) {
+        if let Some(team_module) = self
+            .teams
+            .get_mut(team_slot)
+            .and_then(|team| team.modules.get_mut(module))
+        {
+            change(team_module);
+        }
+    }
+
+    /// Scores one team × module from its marks, then the team's total.
+    fn rescore(&mut self, team_slot: usize, module: usize) {
+        self.rescore_module(team_slot, module);
+        self.retotal(team_slot);
+    }
+
+    fn rescore_module(&mut self, team_slot: usize, module: usize) {
         let (Some(team), Some(board_module)) =
             (self.teams.get_mut(team_slot), self.modules.get(module))
         else {
             return;
         };
         if let Some(team_module) = team.modules.get_mut(module) {
-            change(team_module, &board_module.module);
+            team_module.rescore(&board_module.module);
         }
-        team.total = total(team.modules.iter().map(|m| m.score().score));
+    }
+
+    fn retotal(&mut self, team_slot: usize) {
+        if let Some(team) = self.teams.get_mut(team_slot) {
+            team.total = total(team.modules.iter().map(|m| m.score().score));
+        }
     }
 }
 
@@ -259,6 +302,7 @@ fn judge_slot(board_module: &BoardModule, module: usize, judge: Uuid) -> Result<
 
 fn check_sheet_marks(module: &Module, sheet: &SubmittedSheet) -> Result<(), BoardError> {
     let at = sheet.module;
+    let mut seen = SeenCriteria::default();
     for (n, &(criterion, points)) in sheet.marks.iter().enumerate() {
         let found = module
             .criteria
@@ -273,10 +317,7 @@ fn check_sheet_marks(module: &Module, sheet: &SubmittedSheet) -> Result<(), Boar
                 criterion,
             });
         }
-        if sheet.marks[..n]
-            .iter()
-            .any(|&(earlier, _)| earlier == criterion)
-        {
+        if seen.repeats(criterion, &sheet.marks[..n]) {
             return Err(BoardError::DuplicateCriterion { criterion });
         }
         if !found.accepts_points(points) {
@@ -288,6 +329,28 @@ fn check_sheet_marks(module: &Module, sheet: &SubmittedSheet) -> Result<(), Boar
         }
     }
     Ok(())
+}
+
+/// The criteria a sheet has named so far: a bit set for the first 128 (every real scheme),
+/// a look back over the earlier marks beyond that.
+#[derive(Default)]
+struct SeenCriteria(u128);
+
+impl SeenCriteria {
+    /// Whether `criterion` was named before, remembering it from now on.
+    fn repeats(&mut self, criterion: usize, earlier: &[(usize, Mark)]) -> bool {
+        match u32::try_from(criterion)
+            .ok()
+            .and_then(|c| 1u128.checked_shl(c))
+        {
+            Some(bit) => {
+                let repeated = self.0 & bit != 0;
+                self.0 |= bit;
+                repeated
+            }
+            None => earlier.iter().any(|&(c, _)| c == criterion),
+        }
+    }
 }
 
 fn team_result(team: &Team) -> TeamResult {

@@ -1,15 +1,34 @@
 //! The marks one team has received in one module, and the module score they make.
 
-use crate::domain::aggregation::aggregate;
+use crate::domain::aggregation::aggregate_each;
 use crate::domain::marks::Mark;
 use crate::domain::scheme::Module;
-use crate::domain::scoring::{module_score, ModuleScore};
+use crate::domain::scoring::{module_score_of, ModuleScore};
+
+/// One judge's points for one criterion, or none, in 8 bytes where `Option<Mark>` takes 16: a
+/// 1,000-team contest's board holds 900,000 of them, and a full recompute reads them all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Cell(i64);
+
+impl Cell {
+    /// Far below `Mark::MIN`, so no mark is ever mistaken for it.
+    const EMPTY: Cell = Cell(i64::MIN);
+
+    fn of(points: Mark) -> Cell {
+        Cell(points.hundredths())
+    }
+
+    fn mark(self) -> Option<Mark> {
+        (self != Cell::EMPTY).then(|| Mark::from_hundredths(self.0))
+    }
+}
 
 /// Every submitted sheet and imported mark of one team × module, with the score they make.
 #[derive(Clone, Debug)]
 pub(super) struct TeamModule {
-    /// `judged[judge_slot * criteria + criterion]`: the points that panel judge gave.
-    judged: Vec<Option<Mark>>,
+    /// `judged[criterion * panel_size + judge_slot]`: the points that panel judge gave, one
+    /// criterion's panel side by side, the way aggregation reads them.
+    judged: Vec<Cell>,
     /// Per panel judge slot: whether that judge's sheet is on the board.
     submitted: Vec<bool>,
     /// Per criterion: the imported mark (only imported criteria use it).
@@ -21,12 +40,12 @@ impl TeamModule {
     pub(super) fn new(module: &Module, panel_size: usize) -> Self {
         let criteria = module.criteria.len();
         let mut fresh = TeamModule {
-            judged: vec![None; panel_size * criteria],
+            judged: vec![Cell::EMPTY; panel_size * criteria],
             submitted: vec![false; panel_size],
             imported: vec![None; criteria],
             score: ModuleScore::default(),
         };
-        fresh.recompute(module);
+        fresh.rescore(module);
         fresh
     }
 
@@ -35,80 +54,90 @@ impl TeamModule {
     }
 
     /// Replaces the sheet of the judge in `slot` by `marks` (criterion index, points), already
-    /// validated against the module.
-    pub(super) fn put_sheet(&mut self, module: &Module, slot: usize, marks: &[(usize, Mark)]) {
-        let row = self.row_mut(module, slot);
-        row.fill(None);
+    /// validated against the module. Like every change here, the score is stale until
+    /// [`TeamModule::rescore`].
+    pub(super) fn put_sheet(&mut self, slot: usize, marks: &[(usize, Mark)]) {
+        // A judge without a sheet here has no marks to clear (loading a board is all new sheets).
+        if self.submitted.get(slot) == Some(&true) {
+            self.clear_judge(slot);
+        }
+        let panel = self.submitted.len();
         for &(criterion, points) in marks {
-            if let Some(cell) = row.get_mut(criterion) {
-                *cell = Some(points);
+            if let Some(cell) = self.judged.get_mut(criterion * panel + slot) {
+                *cell = Cell::of(points);
             }
         }
         if let Some(submitted) = self.submitted.get_mut(slot) {
             *submitted = true;
         }
-        self.recompute(module);
     }
 
-    pub(super) fn remove_sheet(&mut self, module: &Module, slot: usize) {
-        self.row_mut(module, slot).fill(None);
+    pub(super) fn remove_sheet(&mut self, slot: usize) {
+        self.clear_judge(slot);
         if let Some(submitted) = self.submitted.get_mut(slot) {
             *submitted = false;
         }
-        self.recompute(module);
     }
 
-    pub(super) fn set_imported(&mut self, module: &Module, criterion: usize, mark: Option<Mark>) {
+    /// Forgets every mark of the judge in `slot`.
+    fn clear_judge(&mut self, slot: usize) {
+        let panel = self.submitted.len();
+        if slot < panel {
+            for cell in self.judged.iter_mut().skip(slot).step_by(panel) {
+                *cell = Cell::EMPTY;
+            }
+        }
+    }
+
+    pub(super) fn set_imported(&mut self, criterion: usize, mark: Option<Mark>) {
         if let Some(cell) = self.imported.get_mut(criterion) {
             *cell = mark;
         }
-        self.recompute(module);
-    }
-
-    fn row_mut(&mut self, module: &Module, slot: usize) -> &mut [Option<Mark>] {
-        let criteria = module.criteria.len();
-        let start = (slot * criteria).min(self.judged.len());
-        let end = (start + criteria).min(self.judged.len());
-        &mut self.judged[start..end]
     }
 
     /// Each criterion's mark as it counts towards the module score: judged criteria aggregated
     /// over the judges who marked them (DESIGN §3.1), imported ones as loaded; `None` where
     /// nothing is there yet.
     pub(super) fn aggregated(&self, module: &Module) -> Vec<Option<Mark>> {
-        let criteria = module.criteria.len();
-        let mut aggregated = Vec::with_capacity(criteria);
-        let mut panel_marks = Vec::with_capacity(self.submitted.len());
-        for (c, criterion) in module.criteria.iter().enumerate() {
-            if criterion.is_judged() {
-                panel_marks.clear();
-                panel_marks.extend(
-                    self.judged
-                        .iter()
-                        .skip(c)
-                        .step_by(criteria.max(1))
-                        .filter_map(|mark| *mark),
-                );
-                aggregated.push(aggregate(module.aggregation, &panel_marks));
-            } else {
-                aggregated.push(self.imported.get(c).copied().flatten());
-            }
-        }
-        aggregated
+        self.each_aggregated(module).collect()
+    }
+
+    fn each_aggregated<'m>(
+        &'m self,
+        module: &'m Module,
+    ) -> impl Iterator<Item = Option<Mark>> + 'm {
+        let panel = self.submitted.len();
+        module
+            .criteria
+            .iter()
+            .enumerate()
+            .map(move |(c, criterion)| {
+                if criterion.is_judged() {
+                    let cells = self
+                        .judged
+                        .get(c * panel..(c + 1) * panel)
+                        .unwrap_or_default();
+                    aggregate_each(
+                        module.aggregation,
+                        cells.iter().filter_map(|cell| cell.mark()),
+                    )
+                } else {
+                    self.imported.get(c).copied().flatten()
+                }
+            })
     }
 
     /// Scores the module from the aggregated marks (§3.3) and marks it provisional while a
     /// panel judge's sheet or an imported mark is missing (§3.6). Work: criteria × panel size,
     /// nothing per other team.
-    fn recompute(&mut self, module: &Module) {
-        let aggregated = self.aggregated(module);
+    pub(super) fn rescore(&mut self, module: &Module) {
         let import_missing = module
             .criteria
             .iter()
-            .zip(&aggregated)
+            .zip(&self.imported)
             .any(|(criterion, mark)| !criterion.is_judged() && mark.is_none());
         self.score = ModuleScore {
-            score: module_score(module, &aggregated),
+            score: module_score_of(module, self.each_aggregated(module)),
             provisional: import_missing || self.submitted.contains(&false),
         };
     }

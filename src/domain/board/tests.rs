@@ -270,6 +270,17 @@ fn refused_sheets_change_nothing_and_say_why() {
 }
 
 #[test]
+fn a_criterion_named_twice_is_caught_beyond_the_bit_set_too() {
+    let mut seen = SeenCriteria::default();
+    assert!(!seen.repeats(3, &[]));
+    assert!(!seen.repeats(127, &[(3, Mark::ZERO)]));
+    assert!(seen.repeats(3, &[(3, Mark::ZERO), (127, Mark::ZERO)]));
+    let earlier = [(200, Mark::ZERO), (3, Mark::ZERO)];
+    assert!(seen.repeats(200, &earlier));
+    assert!(!seen.repeats(201, &earlier));
+}
+
+#[test]
 fn imported_marks_go_only_to_imported_criteria_within_their_range() {
     let mut board = board(1);
     let attempt = |board: &mut Scoreboard, criterion, mark| {
@@ -489,6 +500,55 @@ proptest! {
         }
         let tiers = AwardTiers::default();
         prop_assert_eq!(board.standings(&tie_break, &tiers), from_scratch(4, &events, &tie_break));
+    }
+
+    #[test]
+    fn sheets_applied_in_bulk_match_a_computation_from_scratch(
+        events in any_events(4),
+        tie_break in prop::collection::vec(0usize..2, 0..2),
+    ) {
+        let mut board = board(4);
+        for event in events.iter().filter(|e| matches!(e, Event::Import { .. })) {
+            prop_assert_eq!(apply(&mut board, event), Ok(()));
+        }
+        {
+            let mut bulk = board.bulk();
+            for event in &events {
+                let Event::Sheet(sheet) = event else { continue };
+                // An earlier version of the sheet, replaced within the batch.
+                let draft = SubmittedSheet { marks: Vec::new(), ..sheet.clone() };
+                prop_assert_eq!(bulk.apply_sheet(&draft), Ok(()));
+                // A refused sheet in the middle of the batch changes nothing.
+                let stranger = SubmittedSheet { judge: judge(999), ..sheet.clone() };
+                prop_assert!(bulk.apply_sheet(&stranger).is_err());
+                prop_assert_eq!(bulk.apply_sheet(sheet), Ok(()));
+            }
+        }
+        let tiers = AwardTiers::default();
+        prop_assert_eq!(board.standings(&tie_break, &tiers), from_scratch(4, &events, &tie_break));
+    }
+
+    #[test]
+    fn a_sheet_added_and_removed_in_one_batch_leaves_no_trace(events in any_events(3)) {
+        let mut board = board(3);
+        for event in &events {
+            prop_assert_eq!(apply(&mut board, event), Ok(()));
+        }
+        let before = board.standings(&[], &AwardTiers::default());
+        let taken: Vec<Uuid> = events.iter().filter_map(|e| match e {
+            Event::Sheet(s) if s.team == team(2) && s.module == 0 => Some(s.judge),
+            _ => None,
+        }).collect();
+        if let Some(&free) = board.modules()[0].panel.iter().find(|j| !taken.contains(j)) {
+            let criteria = &board.modules()[0].module.criteria;
+            let marks = criteria.iter().enumerate().filter(|(_, c)| c.is_judged())
+                .map(|(i, c)| (i, valid_points(c, 7))).collect();
+            let extra = SubmittedSheet { team: team(2), module: 0, judge: free, marks };
+            let mut bulk = board.bulk();
+            prop_assert_eq!(bulk.apply_sheet(&extra), Ok(()));
+            prop_assert_eq!(bulk.remove_sheet(team(2), 0, free), Ok(()));
+        }
+        prop_assert_eq!(board.standings(&[], &AwardTiers::default()), before);
     }
 
     #[test]

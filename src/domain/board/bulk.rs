@@ -1,0 +1,84 @@
+//! Many changes to a board at once: each team × module they touch is scored once, when the
+//! batch ends, instead of after every change.
+
+use uuid::Uuid;
+
+use super::{BoardError, Scoreboard, SubmittedSheet};
+
+/// A batch of changes to a [`Scoreboard`] (from [`Scoreboard::bulk`]): loading a board from
+/// every stored sheet, or a node catching up after missed updates. Each change is checked as
+/// on the board itself, and a refused one changes nothing; the scores of what was changed are
+/// brought up to date when the batch is dropped, so a batch of one costs what
+/// [`Scoreboard::apply_sheet`] does and a whole contest costs one scoring per team × module.
+pub struct Bulk<'a> {
+    board: &'a mut Scoreboard,
+    /// `stale[team_slot * modules + module]`: changed since it was last scored.
+    stale: Vec<bool>,
+    /// The same team × modules in the order they were first changed, and the teams.
+    touched: Vec<(usize, usize)>,
+    teams_touched: Vec<usize>,
+}
+
+impl<'a> Bulk<'a> {
+    pub(super) fn new(board: &'a mut Scoreboard) -> Self {
+        let cells = board.teams.len() * board.modules.len();
+        Bulk {
+            board,
+            stale: vec![false; cells],
+            touched: Vec::new(),
+            teams_touched: Vec::new(),
+        }
+    }
+
+    /// As [`Scoreboard::apply_sheet`], scored when the batch ends.
+    pub fn apply_sheet(&mut self, sheet: &SubmittedSheet) -> Result<(), BoardError> {
+        let team_slot = self.board.put_sheet(sheet)?;
+        self.touch(team_slot, sheet.module);
+        Ok(())
+    }
+
+    /// As [`Scoreboard::remove_sheet`], scored when the batch ends.
+    pub fn remove_sheet(
+        &mut self,
+        team: Uuid,
+        module: usize,
+        judge: Uuid,
+    ) -> Result<(), BoardError> {
+        let team_slot = self.board.take_sheet(team, module, judge)?;
+        self.touch(team_slot, module);
+        Ok(())
+    }
+
+    fn touch(&mut self, team_slot: usize, module: usize) {
+        let modules = self.board.modules.len();
+        let Some(stale) = self.stale.get_mut(team_slot * modules + module) else {
+            return;
+        };
+        if !*stale {
+            *stale = true;
+            self.touched.push((team_slot, module));
+            let first_of_team = (0..modules).all(|m| {
+                m == module
+                    || !self
+                        .stale
+                        .get(team_slot * modules + m)
+                        .copied()
+                        .unwrap_or(false)
+            });
+            if first_of_team {
+                self.teams_touched.push(team_slot);
+            }
+        }
+    }
+}
+
+impl Drop for Bulk<'_> {
+    fn drop(&mut self) {
+        for &(team_slot, module) in &self.touched {
+            self.board.rescore_module(team_slot, module);
+        }
+        for &team_slot in &self.teams_touched {
+            self.board.retotal(team_slot);
+        }
+    }
+}
