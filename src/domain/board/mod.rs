@@ -331,24 +331,21 @@ fn check_sheet_marks(module: &Module, sheet: &SubmittedSheet) -> Result<(), Boar
     Ok(())
 }
 
-/// The criteria a sheet has named so far: a bit set for the first 128 (every real scheme),
-/// a look back over the earlier marks beyond that.
+/// The criteria a sheet has named so far: a bit set for the first 64 (every real scheme), a
+/// look back over the earlier marks beyond that.
 #[derive(Default)]
-struct SeenCriteria(u128);
+struct SeenCriteria(u64);
 
 impl SeenCriteria {
     /// Whether `criterion` was named before, remembering it from now on.
     fn repeats(&mut self, criterion: usize, earlier: &[(usize, Mark)]) -> bool {
-        match u32::try_from(criterion)
-            .ok()
-            .and_then(|c| 1u128.checked_shl(c))
-        {
-            Some(bit) => {
-                let repeated = self.0 & bit != 0;
-                self.0 |= bit;
-                repeated
-            }
-            None => earlier.iter().any(|&(c, _)| c == criterion),
+        if criterion < 64 {
+            let bit = 1u64 << criterion;
+            let repeated = self.0 & bit != 0;
+            self.0 |= bit;
+            repeated
+        } else {
+            earlier.iter().any(|&(c, _)| c == criterion)
         }
     }
 }

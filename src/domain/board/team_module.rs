@@ -26,13 +26,13 @@ impl Cell {
 /// Every submitted sheet and imported mark of one team × module, with the score they make.
 #[derive(Clone, Debug)]
 pub(super) struct TeamModule {
-    /// `judged[criterion * panel_size + judge_slot]`: the points that panel judge gave, one
-    /// criterion's panel side by side, the way aggregation reads them.
-    judged: Vec<Cell>,
+    /// `cells[criterion * panel_size + judge_slot]`: the points that panel judge gave, one
+    /// criterion's panel side by side, the way aggregation reads them; then, at
+    /// `cells[criteria * panel_size + criterion]`, the imported marks (only imported criteria
+    /// use theirs). One allocation, since a board holds one of these per team and module.
+    cells: Vec<Cell>,
     /// Per panel judge slot: whether that judge's sheet is on the board.
     submitted: Vec<bool>,
-    /// Per criterion: the imported mark (only imported criteria use it).
-    imported: Vec<Option<Mark>>,
     score: ModuleScore,
 }
 
@@ -40,9 +40,8 @@ impl TeamModule {
     pub(super) fn new(module: &Module, panel_size: usize) -> Self {
         let criteria = module.criteria.len();
         let mut fresh = TeamModule {
-            judged: vec![Cell::EMPTY; panel_size * criteria],
+            cells: vec![Cell::EMPTY; (panel_size + 1) * criteria],
             submitted: vec![false; panel_size],
-            imported: vec![None; criteria],
             score: ModuleScore::default(),
         };
         fresh.rescore(module);
@@ -63,7 +62,7 @@ impl TeamModule {
         }
         let panel = self.submitted.len();
         for &(criterion, points) in marks {
-            if let Some(cell) = self.judged.get_mut(criterion * panel + slot) {
+            if let Some(cell) = self.judged_mut().get_mut(criterion * panel + slot) {
                 *cell = Cell::of(points);
             }
         }
@@ -83,16 +82,35 @@ impl TeamModule {
     fn clear_judge(&mut self, slot: usize) {
         let panel = self.submitted.len();
         if slot < panel {
-            for cell in self.judged.iter_mut().skip(slot).step_by(panel) {
+            for cell in self.judged_mut().iter_mut().skip(slot).step_by(panel) {
                 *cell = Cell::EMPTY;
             }
         }
     }
 
     pub(super) fn set_imported(&mut self, criterion: usize, mark: Option<Mark>) {
-        if let Some(cell) = self.imported.get_mut(criterion) {
-            *cell = mark;
+        let imported = self.judged_cells();
+        if let Some(cell) = self
+            .cells
+            .get_mut(imported..)
+            .and_then(|cells| cells.get_mut(criterion))
+        {
+            *cell = mark.map_or(Cell::EMPTY, Cell::of);
         }
+    }
+
+    /// How many cells hold judges' marks; the imported marks follow them.
+    fn judged_cells(&self) -> usize {
+        self.cells.len() / (self.submitted.len() + 1) * self.submitted.len()
+    }
+
+    fn judged_mut(&mut self) -> &mut [Cell] {
+        let judged = self.judged_cells();
+        &mut self.cells[..judged]
+    }
+
+    fn imported(&self) -> &[Cell] {
+        &self.cells[self.judged_cells()..]
     }
 
     /// Each criterion's mark as it counts towards the module score: judged criteria aggregated
@@ -114,7 +132,7 @@ impl TeamModule {
             .map(move |(c, criterion)| {
                 if criterion.is_judged() {
                     let cells = self
-                        .judged
+                        .cells
                         .get(c * panel..(c + 1) * panel)
                         .unwrap_or_default();
                     aggregate_each(
@@ -122,7 +140,7 @@ impl TeamModule {
                         cells.iter().filter_map(|cell| cell.mark()),
                     )
                 } else {
-                    self.imported.get(c).copied().flatten()
+                    self.imported().get(c).and_then(|cell| cell.mark())
                 }
             })
     }
@@ -134,8 +152,8 @@ impl TeamModule {
         let import_missing = module
             .criteria
             .iter()
-            .zip(&self.imported)
-            .any(|(criterion, mark)| !criterion.is_judged() && mark.is_none());
+            .zip(self.imported())
+            .any(|(criterion, mark)| !criterion.is_judged() && mark.mark().is_none());
         self.score = ModuleScore {
             score: module_score_of(module, self.each_aggregated(module)),
             provisional: import_missing || self.submitted.contains(&false),
