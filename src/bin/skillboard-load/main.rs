@@ -4,7 +4,8 @@
 //! - `spectators`: N sockets on one board, one judge submitting at a fixed rate; latency from
 //!   each submission's 2xx to the last spectator, delivery, server memory per socket, and
 //!   (with `--floor`) the same fan-out through the bare floor server for a ratio;
-//! - `slow`: the same, then 1 % of the sockets stop reading; the others' p99 before and after;
+//! - `slow`: the same in three phases: all read (warm-up), all read (the control), then 1 % of
+//!   the sockets stop reading; the others' p99 in the last phase against the control;
 //! - `judges`: C judges submitting as fast as the server answers; throughput, latency, and a
 //!   read-back of every acknowledged sheet;
 //! - `contest-day` / `soak`: a realistic day for N minutes, sampling memory and errors.
@@ -60,7 +61,8 @@ pub struct ServerArgs {
 enum Command {
     /// N spectator sockets on one board while a judge submits at a fixed rate.
     Spectators(spectators::SpectatorArgs),
-    /// Spectators, then a share of them stop reading: the others' latency before and after.
+    /// Spectators, then a share of them stop reading: the others' latency against a control
+    /// phase in which every socket still read.
     Slow(spectators::SpectatorArgs),
     /// C judges submitting as fast as the server accepts; then every acknowledged sheet is
     /// read back.

@@ -37,7 +37,7 @@ pub struct SpectatorArgs {
     /// Sheets the judge submits per second.
     #[arg(long, default_value_t = 4.0)]
     pub rate: f64,
-    /// Seconds of submissions (per phase for `slow`).
+    /// Seconds of submissions (per phase for `slow`, which runs three).
     #[arg(long, default_value_t = 30)]
     pub seconds: u64,
     /// The floor server (`skillboard-load floor-server`), e.g. ws://127.0.0.1:9100/, to
@@ -276,13 +276,11 @@ pub async fn run(args: SpectatorArgs, slow: bool) -> Result<()> {
     )
     .await;
     let mut phase_b = Vec::new();
+    let mut control = Vec::new();
     let mut rss_b = Vec::new();
     if slow {
-        fleet.pause_slow()?;
-        println!(
-            "phase 2: {} % of sockets stopped reading",
-            args.slow_percent
-        );
+        // Server memory every 2 s through the control and the slow phase alike, so that both
+        // phases carry the same sampling.
         let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let sampler = {
             let admin = admin.clone();
@@ -290,13 +288,16 @@ pub async fn run(args: SpectatorArgs, slow: bool) -> Result<()> {
             tokio::spawn(async move {
                 let mut samples = Vec::new();
                 while !done.load(std::sync::atomic::Ordering::Relaxed) {
-                    samples.push(server_rss(&admin, pid).await);
+                    samples.push((tokio::time::Instant::now(), server_rss(&admin, pid).await));
                     tokio::time::sleep(Duration::from_secs(2)).await;
                 }
                 samples
             })
         };
-        phase_b = judge_at_rate(
+        // A second phase with every socket still reading: the slow phase is compared with this,
+        // not with the first phase, because a later phase reads slower by itself (with no slow
+        // socket at all, p99 moved +73 %, +79 % and +83 % from the first phase to the second).
+        control = judge_at_rate(
             &judge,
             &contest.codes,
             criteria,
@@ -306,9 +307,30 @@ pub async fn run(args: SpectatorArgs, slow: bool) -> Result<()> {
             &client_ids,
         )
         .await;
+        fleet.pause_slow()?;
+        let paused_at = tokio::time::Instant::now();
+        println!(
+            "phase 3: {} % of sockets stopped reading",
+            args.slow_percent
+        );
+        phase_b = judge_at_rate(
+            &judge,
+            &contest.codes,
+            criteria,
+            phase_a.len() + control.len(),
+            args.rate,
+            args.seconds,
+            &client_ids,
+        )
+        .await;
         done.store(true, std::sync::atomic::Ordering::Relaxed);
         if let Ok(samples) = sampler.await {
-            rss_b.extend(samples);
+            rss_b.extend(
+                samples
+                    .into_iter()
+                    .filter(|(at, _)| *at >= paused_at)
+                    .map(|(_, rss)| rss),
+            );
         }
         rss_b.push(server_rss(&admin, pid).await);
     }
@@ -334,12 +356,14 @@ pub async fn run(args: SpectatorArgs, slow: bool) -> Result<()> {
     );
     let (text, p99) = latencies(&phase_a, &probe_log, &report, connected);
     if slow {
+        let (text_control, p99_control) = latencies(&control, &probe_log, &report, connected);
         let (text_b, p99_b) = latencies(&phase_b, &probe_log, &report, reading);
-        println!("phase 1 (all read):      {text}");
-        println!("phase 2 (slow stopped):  {text_b}");
+        println!("phase 1 (all read, warm-up): {text}");
+        println!("phase 2 (all read, control): {text_control}");
+        println!("phase 3 (slow stopped):      {text_b}");
         println!(
-            "others' p99 moved by {:+.1} % with slow sockets; server RSS during phase 2 up to {} (end {})",
-            (p99_b as f64 / p99.max(1) as f64 - 1.0) * 100.0,
+            "others' p99 moved by {:+.1} % with slow sockets (phase 3 against phase 2); server RSS during phase 3 up to {} (end {})",
+            (p99_b as f64 / p99_control.max(1) as f64 - 1.0) * 100.0,
             mib(rss_b.iter().flatten().max().copied()),
             mib(rss_end)
         );
