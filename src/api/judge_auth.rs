@@ -49,19 +49,18 @@ impl JudgeCredential {
     /// The signed-in judge and their contest, if the session is unexpired and the judge has not
     /// been revoked: checked on every request, so a revocation takes effect at once on every node.
     pub fn authenticate(&self, conn: &mut DbConnection) -> Result<JudgeCaller, ApiError> {
-        let (judge, contest) = judging::session_caller(
-            conn,
-            &self.session_hash,
-            Utc::now().naive_utc(),
-        )?
-        .ok_or_else(|| {
-            ApiError::unauthorized(
-                "judge.session_invalid",
-                "This judge session has ended or was revoked; ask the organizers for a new link.",
-            )
-        })?;
+        let now = Utc::now().naive_utc();
+        let (judge, contest) =
+            judging::session_caller(conn, &self.session_hash, now)?.ok_or_else(session_ended)?;
         Ok(JudgeCaller { judge, contest })
     }
+}
+
+fn session_ended() -> ApiError {
+    ApiError::unauthorized(
+        "judge.session_invalid",
+        "This judge session has ended or was revoked; ask the organizers for a new link.",
+    )
 }
 
 impl FromRequest for JudgeCredential {
