@@ -14,9 +14,8 @@ pub struct Bulk<'a> {
     board: &'a mut Scoreboard,
     /// `stale[team_slot * modules + module]`: changed since it was last scored.
     stale: Vec<bool>,
-    /// The same team × modules in the order they were first changed, and the teams.
+    /// The same team × modules, in the order they were first changed.
     touched: Vec<(usize, usize)>,
-    teams_touched: Vec<usize>,
 }
 
 impl<'a> Bulk<'a> {
@@ -26,7 +25,6 @@ impl<'a> Bulk<'a> {
             board,
             stale: vec![false; cells],
             touched: Vec::new(),
-            teams_touched: Vec::new(),
         }
     }
 
@@ -57,28 +55,15 @@ impl<'a> Bulk<'a> {
         if !*stale {
             *stale = true;
             self.touched.push((team_slot, module));
-            let first_of_team = (0..modules).all(|m| {
-                m == module
-                    || !self
-                        .stale
-                        .get(team_slot * modules + m)
-                        .copied()
-                        .unwrap_or(false)
-            });
-            if first_of_team {
-                self.teams_touched.push(team_slot);
-            }
         }
     }
 }
 
 impl Drop for Bulk<'_> {
     fn drop(&mut self) {
+        // A team's total is re-added once per touched module: a few additions, no scoring.
         for &(team_slot, module) in &self.touched {
-            self.board.rescore_module(team_slot, module);
-        }
-        for &team_slot in &self.teams_touched {
-            self.board.retotal(team_slot);
+            self.board.rescore(team_slot, module);
         }
     }
 }

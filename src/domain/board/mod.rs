@@ -270,11 +270,6 @@ impl Scoreboard {
 
     /// Scores one team × module from its marks, then the team's total.
     fn rescore(&mut self, team_slot: usize, module: usize) {
-        self.rescore_module(team_slot, module);
-        self.retotal(team_slot);
-    }
-
-    fn rescore_module(&mut self, team_slot: usize, module: usize) {
         let (Some(team), Some(board_module)) =
             (self.teams.get_mut(team_slot), self.modules.get(module))
         else {
@@ -283,12 +278,7 @@ impl Scoreboard {
         if let Some(team_module) = team.modules.get_mut(module) {
             team_module.rescore(&board_module.module);
         }
-    }
-
-    fn retotal(&mut self, team_slot: usize) {
-        if let Some(team) = self.teams.get_mut(team_slot) {
-            team.total = total(team.modules.iter().map(|m| m.score().score));
-        }
+        team.total = total(team.modules.iter().map(|m| m.score().score));
     }
 }
 
