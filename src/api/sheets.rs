@@ -365,9 +365,9 @@ pub async fn put_sheet(
     path: web::Path<String>,
     body: web::Json<SheetWrite>,
 ) -> Result<HttpResponse, ApiError> {
-    let (contest_id, saved) =
+    let saved =
         save_with_retry(&committer, credential, path.into_inner(), body.into_inner()).await?;
-    hub.contest_changed(&contest_id);
+    hub.contest_changed(&saved.contest_id);
     let status = if saved.submitting {
         sheet_status::SUBMITTED
     } else {
@@ -381,8 +381,9 @@ pub async fn put_sheet(
     })
 }
 
-/// A sheet write as it was answered.
+/// A sheet write as it was answered, with the contest whose boards it may move.
 struct Saved {
+    contest_id: String,
     created: bool,
     submitting: bool,
     view: SheetView,
@@ -430,7 +431,7 @@ async fn save_with_retry(
     credential: JudgeCredential,
     client_id: String,
     write: SheetWrite,
-) -> Result<(String, Saved), ApiError> {
+) -> Result<Saved, ApiError> {
     const ATTEMPTS: usize = 3;
     let mut attempt = 1;
     loop {
@@ -442,12 +443,12 @@ async fn save_with_retry(
                 let caller = credential.authenticate(conn)?;
                 let (client_id, submitting) = check_request(&client_id, &write)?;
                 let (created, view) = save_sheet(conn, &caller, &client_id, write, submitting)?;
-                let saved = Saved {
+                Ok(Saved {
+                    contest_id: caller.contest.id,
                     created,
                     submitting,
                     view,
-                };
-                Ok((caller.contest.id, saved))
+                })
             })
             .await;
         match outcome {
