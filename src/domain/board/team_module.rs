@@ -61,8 +61,9 @@ impl TeamModule {
             self.clear_judge(slot);
         }
         let panel = self.submitted.len();
+        let judged = self.judged_mut();
         for &(criterion, points) in marks {
-            if let Some(cell) = self.judged_mut().get_mut(criterion * panel + slot) {
+            if let Some(cell) = judged.get_mut(criterion * panel + slot) {
                 *cell = Cell::of(points);
             }
         }
@@ -89,12 +90,7 @@ impl TeamModule {
     }
 
     pub(super) fn set_imported(&mut self, criterion: usize, mark: Option<Mark>) {
-        let imported = self.judged_cells();
-        if let Some(cell) = self
-            .cells
-            .get_mut(imported..)
-            .and_then(|cells| cells.get_mut(criterion))
-        {
+        if let Some(cell) = self.imported_mut().get_mut(criterion) {
             *cell = mark.map_or(Cell::EMPTY, Cell::of);
         }
     }
@@ -111,6 +107,11 @@ impl TeamModule {
 
     fn imported(&self) -> &[Cell] {
         &self.cells[self.judged_cells()..]
+    }
+
+    fn imported_mut(&mut self) -> &mut [Cell] {
+        let judged = self.judged_cells();
+        &mut self.cells[judged..]
     }
 
     /// Each criterion's mark as it counts towards the module score: judged criteria aggregated
