@@ -1,13 +1,19 @@
 //! Builds the whole server from `Settings`. `main` and the integration tests both go through
 //! [`Application::build`], so the tests exercise exactly what runs in production.
 
+mod upgrade;
+
 use std::net::TcpListener;
+use std::rc::Rc;
 use std::time::Duration;
 
-use actix_web::dev::{Server, ServiceResponse};
+use actix_http::{Extensions, HttpService, KeepAlive};
+use actix_service::{map_config, IntoServiceFactory};
+use actix_web::dev::{fn_factory, fn_service, AppConfig, Server, ServiceFactory, ServiceResponse};
 use actix_web::http::{header, StatusCode};
 use actix_web::middleware::{from_fn, ErrorHandlerResponse, ErrorHandlers};
-use actix_web::{web, App, HttpServer};
+use actix_web::rt::net::TcpStream;
+use actix_web::{web, App};
 use tracing_actix_web::TracingLogger;
 
 use crate::api::limits::{ClientAddresses, RegistrationThrottle, SocketLimiter};
@@ -135,7 +141,7 @@ fn serve(
         limits.sign_ins_per_minute_per_address,
     ));
     let committer = web::Data::new(GroupCommitter::start(db.get_ref().clone()));
-    let mut server = HttpServer::new(move || {
+    let make_app = move || {
         App::new()
             .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
             .wrap(TracingLogger::default())
@@ -161,14 +167,46 @@ fn serve(
             .configure(crate::api::boards::configure_sockets)
             .configure(crate::web::configure)
             .default_service(web::to(extractors::not_found))
-    })
-    .on_connect(move |connection, _| cut_when_stalled(connection, stalled_connection_timeout))
-    .listen(listener)?
-    .shutdown_timeout(30);
+    };
+
+    // actix-web's `HttpServer` with the same settings, plus an upgrade service (which
+    // `HttpServer` cannot take) so WebSockets leave the HTTP dispatcher's buffers behind
+    // (startup::upgrade). The application sees the default `AppConfig`: its host is only a
+    // fallback for requests without a `Host` header, which HTTP/1.1 requires.
+    let local_addr = listener.local_addr()?;
+    let mut builder = actix_server::Server::build().shutdown_timeout(30);
     if let Some(workers) = workers {
-        server = server.workers(workers);
+        builder = builder.workers(workers);
     }
-    Ok(server.run())
+    let graceful_shutdown = builder.graceful_shutdown_signal();
+    let builder = builder.listen("skillboard", listener, move || {
+        let graceful_shutdown = graceful_shutdown.clone();
+        let app_for_upgrades = make_app.clone();
+        HttpService::build()
+            .keep_alive(KeepAlive::default())
+            .client_request_timeout(Duration::from_secs(5))
+            .client_disconnect_timeout(Duration::from_secs(1))
+            .local_addr(local_addr)
+            .graceful_shutdown_signal(move || {
+                let graceful_shutdown = graceful_shutdown.clone();
+                async move { graceful_shutdown.notified().await }
+            })
+            .on_connect_ext(move |stream: &TcpStream, _: &mut Extensions| {
+                cut_when_stalled(stream, stalled_connection_timeout)
+            })
+            .upgrade(fn_factory(move || {
+                let app = app_for_upgrades();
+                async move {
+                    let app = Rc::new(app.into_factory().new_service(AppConfig::default()).await?);
+                    Ok::<_, ()>(fn_service(move |request| {
+                        upgrade::serve(Rc::clone(&app), request)
+                    }))
+                }
+            }))
+            .finish(map_config(make_app(), |_| AppConfig::default()))
+            .tcp()
+    })?;
+    Ok(builder.run())
 }
 
 /// Gives every error response without a problem body (actix's own 405s, for instance) one, so
@@ -208,13 +246,10 @@ fn problem_for_bare_errors<B>(
 }
 
 /// A socket whose peer stops acknowledging (its receive window stays shut, or it vanished)
-/// blocks actix's writer, which then never polls the session again: no heartbeat can close it.
-/// The kernel can: with `TCP_USER_TIMEOUT` it drops the connection once our bytes have waited
-/// that long, and the session stops with it.
-fn cut_when_stalled(connection: &dyn std::any::Any, timeout: Duration) {
-    let Some(stream) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() else {
-        return;
-    };
+/// blocks the connection's writer (startup::upgrade), which then never polls the session again:
+/// no heartbeat can close it. The kernel can: with `TCP_USER_TIMEOUT` it drops the connection
+/// once our bytes have waited that long, and the session stops with it.
+fn cut_when_stalled(stream: &TcpStream, timeout: Duration) {
     if let Err(error) = socket2::SockRef::from(stream).set_tcp_user_timeout(Some(timeout)) {
         tracing::debug!(%error, "cannot set TCP_USER_TIMEOUT on a connection");
     }

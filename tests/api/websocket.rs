@@ -323,6 +323,115 @@ async fn a_private_board_has_no_socket(backend: TestBackend) {
     }
 }
 
+/// Sends `request` (a raw HTTP/1.1 request head, then `extra` bytes in the same write) and
+/// returns everything the server wrote until it closed the connection.
+async fn raw_exchange(app: &TestApp, request: &str, extra: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = TcpStream::connect(("127.0.0.1", app.port)).await.unwrap();
+    let mut bytes = request.as_bytes().to_vec();
+    bytes.extend_from_slice(extra);
+    stream.write_all(&bytes).await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(WAIT, stream.read_to_end(&mut answer))
+        .await
+        .expect("the server closes the connection after answering")
+        .expect("the answer reads");
+    String::from_utf8(answer).expect("a text answer")
+}
+
+fn upgrade_request(path: &str) -> String {
+    format!(
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
+         Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+    )
+}
+
+/// Upgrade requests are served outside actix-http's dispatcher (startup::upgrade); one that is
+/// refused, or that asks for an ordinary resource, still gets the application's whole answer,
+/// with its length, and the connection is closed rather than left half-switched.
+async fn a_refused_or_ordinary_upgrade_request_gets_a_whole_answer_and_a_close(
+    backend: TestBackend,
+) {
+    let f = fixture(&backend, "private", 1).await;
+
+    let refused = raw_exchange(
+        &f.app,
+        &upgrade_request(&format!("/ws/contests/{}/board", f.slug)),
+        b"",
+    )
+    .await;
+    let (head, body) = refused.split_once("\r\n\r\n").expect("a head and a body");
+    assert!(head.starts_with("HTTP/1.1 404"), "{refused}");
+    assert!(head.contains("connection: close"), "{refused}");
+    assert!(
+        head.contains("content-type: application/problem+json"),
+        "{refused}"
+    );
+    assert!(
+        head.contains(&format!("content-length: {}", body.len())),
+        "{refused}"
+    );
+    let problem: Value = serde_json::from_str(body).expect("a problem document");
+    assert!(problem["code"].as_str().is_some(), "{problem}");
+
+    let ordinary = raw_exchange(&f.app, &upgrade_request("/healthz"), b"").await;
+    let (head, body) = ordinary.split_once("\r\n\r\n").expect("a head and a body");
+    assert!(head.starts_with("HTTP/1.1 200"), "{ordinary}");
+    assert!(
+        head.contains(&format!("content-length: {}", body.len())),
+        "{ordinary}"
+    );
+    assert!(!body.is_empty(), "{ordinary}");
+}
+
+/// A client may send its first frame right behind the handshake, before the 101 arrives; those
+/// bytes reach the server with the request head and must reach the session.
+async fn a_frame_sent_right_behind_the_handshake_reaches_the_session(backend: TestBackend) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+    use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+    use tokio_tungstenite::tungstenite::protocol::Role;
+
+    let f = fixture(&backend, "codes", 2).await;
+    let mut resync = Frame::message(r#"{"type":"resync"}"#, OpCode::Data(Data::Text), true);
+    resync.header_mut().mask = Some([7, 1, 8, 2]);
+    let mut bytes = upgrade_request(&format!("/ws/contests/{}/board", f.slug)).into_bytes();
+    resync.format(&mut bytes).unwrap();
+    let mut stream = TcpStream::connect(("127.0.0.1", f.app.port)).await.unwrap();
+    stream.write_all(&bytes).await.unwrap();
+
+    let mut received = Vec::new();
+    let head_end = loop {
+        let mut chunk = [0u8; 1024];
+        let n = tokio::time::timeout(WAIT, stream.read(&mut chunk))
+            .await
+            .expect("the handshake answer in time")
+            .unwrap();
+        assert!(n > 0, "the server closed the connection: {received:?}");
+        received.extend_from_slice(&chunk[..n]);
+        if let Some(at) = received.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&received[..head_end]).into_owned();
+    assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+    let socket = WebSocketStream::from_partially_read(
+        MaybeTlsStream::Plain(stream),
+        received[head_end..].to_vec(),
+        Role::Client,
+        None,
+    )
+    .await;
+    let mut socket = Socket::new(socket);
+
+    assert_eq!(next_json(&mut socket).await["type"], "snapshot");
+    let answer = next_json(&mut socket).await;
+    assert_eq!(
+        answer["type"], "snapshot",
+        "the resync is answered: {answer}"
+    );
+}
+
 /// Signs in without a cookie jar and returns the session cookie, for a socket handshake.
 async fn session_cookie(app: &TestApp, username: &str) -> String {
     let response = reqwest::Client::new()
@@ -602,4 +711,6 @@ on_both_backends!(
     the_chief_judge_watches_outstanding_sheets_flags_and_locks,
     a_withdrawn_team_leaves_the_board_on_the_socket,
     a_client_that_never_reads_again_is_disconnected,
+    a_refused_or_ordinary_upgrade_request_gets_a_whole_answer_and_a_close,
+    a_frame_sent_right_behind_the_handshake_reaches_the_session,
 );
