@@ -423,6 +423,27 @@ fn apply(board: &mut Scoreboard, event: &Event) -> Result<(), BoardError> {
 }
 
 /// The standings computed directly from the rules, without the board.
+/// A judge on `module`'s panel who has no sheet for team `team_n` among `events`, if any.
+fn judge_without_sheet(
+    board: &Scoreboard,
+    events: &[Event],
+    team_n: u128,
+    module: usize,
+) -> Option<Uuid> {
+    let taken: Vec<Uuid> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Sheet(s) if s.team == team(team_n) && s.module == module => Some(s.judge),
+            _ => None,
+        })
+        .collect();
+    board.modules()[module]
+        .panel
+        .iter()
+        .find(|j| !taken.contains(j))
+        .copied()
+}
+
 fn from_scratch(teams: u128, events: &[Event], tie_break: &[usize]) -> Vec<Standing> {
     let modules = scheme();
     let results = (1..=teams)
@@ -536,11 +557,7 @@ proptest! {
             prop_assert_eq!(apply(&mut board, event), Ok(()));
         }
         let before = board.standings(&[], &AwardTiers::default());
-        let taken: Vec<Uuid> = events.iter().filter_map(|e| match e {
-            Event::Sheet(s) if s.team == team(2) && s.module == 0 => Some(s.judge),
-            _ => None,
-        }).collect();
-        if let Some(&free) = board.modules()[0].panel.iter().find(|j| !taken.contains(j)) {
+        if let Some(free) = judge_without_sheet(&board, &events, 2, 0) {
             let criteria = &board.modules()[0].module.criteria;
             let marks = criteria.iter().enumerate().filter(|(_, c)| c.is_judged())
                 .map(|(i, c)| (i, valid_points(c, 7))).collect();
@@ -563,11 +580,7 @@ proptest! {
         }
         let before = board.standings(&[], &AwardTiers::default());
         // A judge with no sheet for team 1 in module B submits and is then reopened.
-        let taken: Vec<Uuid> = events.iter().filter_map(|e| match e {
-            Event::Sheet(s) if s.team == team(1) && s.module == 1 => Some(s.judge),
-            _ => None,
-        }).collect();
-        if let Some(&free) = board.modules()[1].panel.iter().find(|j| !taken.contains(j)) {
+        if let Some(free) = judge_without_sheet(&board, &events, 1, 1) {
             let criteria = &board.modules()[1].module.criteria;
             let marks = criteria.iter().zip(&extra_seeds).map(|(c, &s)| valid_points(c, s)).enumerate().collect();
             let extra = SubmittedSheet { team: team(1), module: 1, judge: free, marks };
