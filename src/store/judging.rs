@@ -340,22 +340,70 @@ pub fn update_sheet(conn: &mut DbConnection, sheet: &ScoreSheet) -> QueryResult<
         .map(drop)
 }
 
-/// Replaces the sheet only if it is still at `expected_version`; false when another write (on
-/// another node) changed it first, so two edits of one version never both win.
+/// Writes the sheet's marks, status and version only if it is still at `expected_version`;
+/// false when another write (on another node) changed it first, so two edits of one version
+/// never both win.
 pub fn update_sheet_at_version(
     conn: &mut DbConnection,
     sheet: &ScoreSheet,
     expected_version: i32,
 ) -> QueryResult<bool> {
-    diesel::update(
-        score_sheets::table
-            .find(&sheet.id)
-            .filter(score_sheets::version.eq(expected_version)),
-    )
-    .set(sheet)
+    SheetEdit {
+        sheet,
+        expected_version,
+    }
     .execute(conn)
     .map(|updated| updated == 1)
 }
+
+type Backend = <DbConnection as diesel::Connection>::Backend;
+
+/// `UPDATE score_sheets SET <what a judge's edit changes> WHERE id = ? AND version = ?`.
+///
+/// Written out rather than built with `diesel::update`, for two reasons. Only the columns an
+/// edit changes are set: SQLite rewrites the entries of every index, and checks every foreign
+/// key, whose columns appear in the SET list even when the value stays the same, and a sheet's
+/// ids and owners never change. And the statement is prepared once per connection: diesel
+/// never caches the statements `diesel::update` builds (a changeset may skip `None` fields,
+/// so their SQL can differ from call to call), so every edit would be parsed afresh.
+struct SheetEdit<'a> {
+    sheet: &'a ScoreSheet,
+    expected_version: i32,
+}
+
+impl diesel::query_builder::QueryId for SheetEdit<'_> {
+    type QueryId = SheetEdit<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl diesel::query_builder::QueryFragment<Backend> for SheetEdit<'_> {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, Backend>,
+    ) -> QueryResult<()> {
+        use diesel::sql_types::{Integer, Nullable, Text, Timestamp};
+        let sheet = self.sheet;
+        out.push_sql("UPDATE score_sheets SET status = ");
+        out.push_bind_param::<Text, _>(&sheet.status)?;
+        out.push_sql(", version = ");
+        out.push_bind_param::<Integer, _>(&sheet.version)?;
+        out.push_sql(", marks = ");
+        out.push_bind_param::<Text, _>(&sheet.marks)?;
+        out.push_sql(", comment = ");
+        out.push_bind_param::<Nullable<Text>, _>(&sheet.comment)?;
+        out.push_sql(", updated_at = ");
+        out.push_bind_param::<Timestamp, _>(&sheet.updated_at)?;
+        out.push_sql(", submitted_at = ");
+        out.push_bind_param::<Nullable<Timestamp>, _>(&sheet.submitted_at)?;
+        out.push_sql(" WHERE id = ");
+        out.push_bind_param::<Text, _>(&sheet.id)?;
+        out.push_sql(" AND version = ");
+        out.push_bind_param::<Integer, _>(&self.expected_version)?;
+        Ok(())
+    }
+}
+
+impl diesel::RunQueryDsl<DbConnection> for SheetEdit<'_> {}
 
 /// Sends a team's submitted sheets in a module back to draft (one version up) for the judges to
 /// mark again; returns the reopened sheets.
