@@ -18,7 +18,7 @@ use tracing_actix_web::TracingLogger;
 
 use crate::api::limits::{ClientAddresses, RegistrationThrottle, SocketLimiter};
 use crate::api::metrics::MetricsAccess;
-use crate::config::{Limits, Settings};
+use crate::config::Settings;
 use crate::error::{extractors, ApiError, PROBLEM_JSON};
 use crate::live::session::SocketSettings;
 use crate::live::BoardHub;
@@ -61,7 +61,8 @@ impl Application {
             crate::store::DatabaseTarget::Postgres { url } => Some(url.clone()),
             crate::store::DatabaseTarget::Sqlite { .. } => None,
         };
-        let board_hub = BoardHub::start(db.clone(), postgres_url);
+        let committer = GroupCommitter::start(db.clone());
+        let board_hub = BoardHub::start(db.clone(), committer.clone(), postgres_url);
         let listener = TcpListener::bind(settings.bind).map_err(|source| StartupError::Bind {
             addr: settings.bind,
             source,
@@ -77,10 +78,9 @@ impl Application {
         let server = serve(
             listener,
             db.clone(),
-            settings.workers,
-            settings.stalled_connection_timeout,
+            committer,
             board_hub.clone(),
-            &settings.limits,
+            &settings,
             metrics_access,
         )
         .map_err(|source| StartupError::Bind {
@@ -117,12 +117,13 @@ impl Application {
 fn serve(
     listener: TcpListener,
     db: Db,
-    workers: Option<usize>,
-    stalled_connection_timeout: Duration,
+    committer: GroupCommitter,
     board_hub: BoardHub,
-    limits: &Limits,
+    settings: &Settings,
     metrics_access: MetricsAccess,
 ) -> std::io::Result<Server> {
+    let limits = &settings.limits;
+    let stalled_connection_timeout = settings.stalled_connection_timeout;
     let metrics_access = web::Data::new(metrics_access);
     let db = web::Data::new(db);
     let client_addresses = ClientAddresses {
@@ -140,7 +141,7 @@ fn serve(
     let login_throttle = web::Data::new(crate::api::auth::LoginThrottle::new(
         limits.sign_ins_per_minute_per_address,
     ));
-    let committer = web::Data::new(GroupCommitter::start(db.get_ref().clone()));
+    let committer = web::Data::new(committer);
     let make_app = move || {
         App::new()
             .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
@@ -175,7 +176,7 @@ fn serve(
     // fallback for requests without a `Host` header, which HTTP/1.1 requires.
     let local_addr = listener.local_addr()?;
     let mut builder = actix_server::Server::build().shutdown_timeout(30);
-    if let Some(workers) = workers {
+    if let Some(workers) = settings.workers {
         builder = builder.workers(workers);
     }
     let graceful_shutdown = builder.graceful_shutdown_signal();

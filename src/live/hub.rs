@@ -24,10 +24,14 @@ use chrono::Utc;
 use super::board::{LoadedBoard, PublicBoard};
 use super::{patch, progress};
 use crate::error::ApiError;
+use crate::store::group_commit::GroupCommitter;
 use crate::store::{boards, contests, Db, DbConnection};
 
 /// At most one push per board in this interval: bursts of submissions are coalesced.
 pub const MIN_PUSH_INTERVAL: Duration = Duration::from_millis(100);
+
+/// How long after a failed refresh the hub tries again.
+const REFRESH_RETRY: Duration = Duration::from_secs(1);
 
 /// The PostgreSQL channel every node LISTENs on. Payload: `CONTEST_ID VERSION NODE_ID`.
 pub const NOTIFY_CHANNEL: &str = "skillboard_board";
@@ -188,6 +192,7 @@ struct Stats {
 
 struct Inner {
     db: Db,
+    committer: GroupCommitter,
     node: String,
     jobs: mpsc::Sender<Job>,
     slots: Mutex<HashMap<String, Arc<Slot>>>,
@@ -210,11 +215,12 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl BoardHub {
     /// Starts the hub's worker thread and, with a PostgreSQL URL, the LISTEN thread.
-    pub fn start(db: Db, postgres_url: Option<String>) -> BoardHub {
+    pub fn start(db: Db, committer: GroupCommitter, postgres_url: Option<String>) -> BoardHub {
         let (jobs, receiver) = mpsc::channel();
         let hub = BoardHub {
             inner: Arc::new(Inner {
                 db,
+                committer,
                 node: uuid::Uuid::new_v4().simple().to_string(),
                 jobs,
                 slots: Mutex::new(HashMap::new()),
@@ -418,15 +424,16 @@ impl BoardHub {
     /// if any, so the thread can refresh the public board when it freezes.
     fn refresh(&self, contest_id: &str, bump: bool) -> Result<Option<Duration>, ApiError> {
         if bump {
-            // Through `write_blocking`: on SQLite it queues behind this process's other
-            // writers instead of racing them for the file lock. The NOTIFY is delivered when
-            // the bump commits.
-            let node = &self.inner.node;
-            let bumped = self.inner.db.write_blocking(|conn| {
-                let Some(version) = boards::bump_version(conn, contest_id)? else {
+            // Through group commit: the bump shares the next batch's commit (and fsync) with
+            // the sheets waiting in it instead of holding the writer for a commit of its own.
+            // The NOTIFY is delivered when the batch commits.
+            let node = self.inner.node.clone();
+            let contest = contest_id.to_owned();
+            let bumped = self.inner.committer.run_blocking(move |conn| {
+                let Some(version) = boards::bump_version(conn, &contest)? else {
                     return Ok(false);
                 };
-                let payload = format!("{contest_id} {version} {node}");
+                let payload = format!("{contest} {version} {node}");
                 boards::notify(conn, NOTIFY_CHANNEL, &payload)?;
                 Ok(true)
             })?;
@@ -655,7 +662,13 @@ fn run_worker(hub: Weak<Inner>, jobs: mpsc::Receiver<Job>) {
                 }
                 Ok(None) => {}
                 Err(error) => {
+                    // Try again shortly (a full write queue, a database restarting): otherwise
+                    // the board would show the old version until the next change.
                     tracing::error!(contest = %contest_id, %error, "board refresh failed");
+                    if bump {
+                        bumps.insert(contest_id.clone());
+                    }
+                    due.insert(contest_id.clone(), Instant::now() + REFRESH_RETRY);
                 }
             }
             last_run.insert(contest_id, Instant::now());

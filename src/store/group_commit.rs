@@ -49,6 +49,26 @@ impl GroupCommitter {
         T: Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
     {
+        self.submit(write)?.await.unwrap_or_else(|_| Err(lost()))
+    }
+
+    /// [`GroupCommitter::run`] for a thread outside the async runtime (the board hub): blocks
+    /// until the batch has committed.
+    pub fn run_blocking<T, F>(&self, write: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+    {
+        self.submit(write)?
+            .blocking_recv()
+            .unwrap_or_else(|_| Err(lost()))
+    }
+
+    fn submit<T, F>(&self, write: F) -> Result<oneshot::Receiver<Result<T, ApiError>>, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+    {
         let (reply, answer) = oneshot::channel();
         let job: Job = Box::new(move |conn| {
             let outcome = conn.transaction(write);
@@ -71,13 +91,16 @@ impl GroupCommitter {
             ),
             TrySendError::Disconnected(_) => ApiError::internal("the group-commit thread stopped"),
         })?;
-        answer.await.unwrap_or_else(|_| {
-            Err(ApiError::unavailable(
-                "database.unavailable",
-                "The database cannot be reached; send it again.",
-            ))
-        })
+        Ok(answer)
     }
+}
+
+/// A job dropped without running: the batch found no connection.
+fn lost() -> ApiError {
+    ApiError::unavailable(
+        "database.unavailable",
+        "The database cannot be reached; send it again.",
+    )
 }
 
 fn run_batches(db: Db, queue: Receiver<Job>) {
