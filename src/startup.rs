@@ -108,7 +108,14 @@ impl Application {
         &self.board_hub
     }
 
-    /// Serves until SIGINT or SIGTERM; requests in flight are allowed to finish.
+    /// Stops the server as SIGTERM would: no new connections, requests in flight finish, board
+    /// sockets are closed with 1001.
+    pub fn stop_handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGINT or SIGTERM; requests in flight are allowed to finish and board
+    /// sockets are closed with 1001 "going away".
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
@@ -182,6 +189,7 @@ fn serve(
     let graceful_shutdown = builder.graceful_shutdown_signal();
     let builder = builder.listen("skillboard", listener, move || {
         let graceful_shutdown = graceful_shutdown.clone();
+        let shutdown_for_upgrades = graceful_shutdown.clone();
         let app_for_upgrades = make_app.clone();
         HttpService::build()
             .keep_alive(KeepAlive::default())
@@ -197,10 +205,11 @@ fn serve(
             })
             .upgrade(fn_factory(move || {
                 let app = app_for_upgrades();
+                let shutdown = shutdown_for_upgrades.clone();
                 async move {
                     let app = Rc::new(app.into_factory().new_service(AppConfig::default()).await?);
                     Ok::<_, ()>(fn_service(move |request| {
-                        upgrade::serve(Rc::clone(&app), request)
+                        upgrade::serve(Rc::clone(&app), request, shutdown.clone())
                     }))
                 }
             }))

@@ -12,6 +12,10 @@
 //! socket straight from the frames the session produces. A response that does not switch
 //! protocols (a refusal, or an ordinary page asked for with an `Upgrade` header) is written
 //! whole and the connection closed, as the client cannot reuse it for HTTP anyway.
+//!
+//! When the server shuts down gracefully, each socket gets a close frame with 1001 "going away"
+//! at once, so boards reconnect (to another node behind the load balancer) instead of the server
+//! waiting out its 30 s grace period for sockets that would never end by themselves.
 
 use std::future::poll_fn;
 use std::io;
@@ -22,7 +26,9 @@ use actix_codec::{Encoder, Framed, FramedParts};
 use actix_http::body::{BodySize, MessageBody};
 use actix_http::error::PayloadError;
 use actix_http::h1::{Codec, Message};
+use actix_http::ws::{self, CloseCode, CloseReason};
 use actix_http::{ConnectionType, Payload, Request, Response, StatusCode};
+use actix_server::GracefulShutdownSignal;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::rt::net::TcpStream;
 use bytes::{Bytes, BytesMut};
@@ -41,12 +47,16 @@ const READ_CHUNK: usize = 512;
 /// Runs one upgrade request through `app` and then, if it switched protocols, carries the
 /// session's frames until either side ends it. Connection failures end the connection; they are
 /// logged, not returned, as actix-http would log a returned error as a server fault.
-pub async fn serve<S, B>(app: Rc<S>, (request, connection): Upgrade) -> Result<(), actix_web::Error>
+pub async fn serve<S, B>(
+    app: Rc<S>,
+    (request, connection): Upgrade,
+    shutdown: GracefulShutdownSignal,
+) -> Result<(), actix_web::Error>
 where
     S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody + 'static,
 {
-    if let Err(error) = exchange(&*app, request, connection).await {
+    if let Err(error) = exchange(&*app, request, connection, shutdown).await {
         tracing::debug!(%error, "an upgraded connection ended with an error");
     }
     Ok(())
@@ -56,6 +66,7 @@ async fn exchange<S, B>(
     app: &S,
     request: Request,
     connection: Framed<TcpStream, Codec>,
+    shutdown: GracefulShutdownSignal,
 ) -> io::Result<()>
 where
     S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
@@ -86,19 +97,22 @@ where
         Err(error) => return write_whole(&mut codec, writer, error.error_response().into()).await,
     };
     if response.status() == StatusCode::SWITCHING_PROTOCOLS {
-        carry_frames(&mut codec, writer, response).await
+        carry_frames(&mut codec, writer, response, shutdown).await
     } else {
         write_whole(&mut codec, writer, response.map_into_boxed_body()).await
     }
 }
 
-/// Writes the 101 head, then every chunk the session's body yields, as it yields it. While a
-/// write waits for a slow reader the body is not polled, so the session's mailbox fills and the
-/// hub marks it stale (live::session), exactly as under actix-http's dispatcher.
+/// Writes the 101 head, then every chunk the session's body yields, as it yields it, until the
+/// session ends or the server shuts down. While a write waits for a slow reader the body is not
+/// polled, so the session's mailbox fills and the hub marks it stale (live::session), exactly as
+/// under actix-http's dispatcher. Each chunk holds whole frames, so the close frame never lands
+/// inside another.
 async fn carry_frames<B: MessageBody>(
     codec: &mut Codec,
     mut writer: OwnedWriteHalf,
     response: Response<B>,
+    shutdown: GracefulShutdownSignal,
 ) -> io::Result<()> {
     let (head, body) = response.into_parts();
     let mut head_bytes = BytesMut::new();
@@ -107,11 +121,33 @@ async fn carry_frames<B: MessageBody>(
     drop(head_bytes);
 
     let mut body = pin!(body);
-    while let Some(chunk) = poll_fn(|cx| body.as_mut().poll_next(cx)).await {
+    let mut shutting_down = pin!(shutdown.notified());
+    loop {
+        let chunk = tokio::select! {
+            chunk = poll_fn(|cx| body.as_mut().poll_next(cx)) => chunk,
+            () = &mut shutting_down => {
+                writer.write_all(&going_away()?).await?;
+                break;
+            }
+        };
+        let Some(chunk) = chunk else { break };
         let chunk = chunk.map_err(|error| io::Error::other(error.into().to_string()))?;
         writer.write_all(&chunk).await?;
     }
     writer.shutdown().await
+}
+
+/// The close frame a socket gets when the server shuts down.
+fn going_away() -> io::Result<BytesMut> {
+    let mut frame = BytesMut::new();
+    let reason = CloseReason {
+        code: CloseCode::Away,
+        description: Some("server shutting down".into()),
+    };
+    ws::Codec::new()
+        .encode(ws::Message::Close(Some(reason)), &mut frame)
+        .map_err(|error| io::Error::other(error.to_string()))?;
+    Ok(frame)
 }
 
 /// Writes a response that did not switch protocols, with its length, and closes.

@@ -268,6 +268,39 @@ async fn a_client_that_never_reads_again_is_disconnected(backend: TestBackend) {
     .await;
 }
 
+/// A graceful stop (SIGTERM, a rolling restart) closes board sockets with 1001 "going away" at
+/// once, so pages reconnect to another node; the stop then completes instead of waiting out the
+/// 30 s grace period for sockets that would never end by themselves.
+async fn a_graceful_stop_closes_sockets_with_going_away(backend: TestBackend) {
+    let f = fixture(&backend, "codes", 1000).await;
+    let path = format!("/ws/contests/{}/board", f.slug);
+    let mut phone = connect(&f.app, &path).await;
+    let mut projector = connect(&f.app, &path).await;
+    assert_eq!(next_json(&mut phone).await["type"], "snapshot");
+    assert_eq!(next_json(&mut projector).await["type"], "snapshot");
+
+    let stopping = actix_web::rt::spawn(f.app.server.stop(true));
+    for socket in [&mut phone, &mut projector] {
+        let close = tokio::time::timeout(WAIT, async {
+            loop {
+                match socket.next().await {
+                    Some(Ok(Message::Close(frame))) => return frame,
+                    Some(Ok(_)) => continue,
+                    other => panic!("the socket ended without a close frame: {other:?}"),
+                }
+            }
+        })
+        .await
+        .expect("a close frame before the grace period ends")
+        .expect("a close frame with a code");
+        assert_eq!(u16::from(close.code), 1001, "{close:?}");
+    }
+    tokio::time::timeout(WAIT, stopping)
+        .await
+        .expect("the server stops without waiting out its grace period")
+        .unwrap();
+}
+
 /// Submits sheets that reorder the board, one round at a time (with `pause` after each), until
 /// `done`; the active client must receive every round's update meanwhile.
 async fn move_the_board_until(
@@ -713,4 +746,5 @@ on_both_backends!(
     a_client_that_never_reads_again_is_disconnected,
     a_refused_or_ordinary_upgrade_request_gets_a_whole_answer_and_a_close,
     a_frame_sent_right_behind_the_handshake_reaches_the_session,
+    a_graceful_stop_closes_sockets_with_going_away,
 );

@@ -84,6 +84,8 @@ pub struct TestApp {
     pub database: TestDatabase,
     /// The live boards of this server, for tests that stand in for a writer.
     pub hub: skillboard::live::BoardHub,
+    /// Stops this server as SIGTERM would.
+    pub server: actix_web::dev::ServerHandle,
 }
 
 impl TestApp {
@@ -126,6 +128,7 @@ pub async fn spawn_app_on(database: TestDatabase, adjust: impl FnOnce(&mut Setti
     let port = application.port();
     let db = application.db().clone();
     let hub = application.board_hub().clone();
+    let server = application.stop_handle();
     actix_web::rt::spawn(application.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
@@ -137,6 +140,7 @@ pub async fn spawn_app_on(database: TestDatabase, adjust: impl FnOnce(&mut Setti
         db,
         database,
         hub,
+        server,
     }
 }
 
