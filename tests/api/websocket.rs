@@ -195,8 +195,16 @@ async fn resync_returns_a_fresh_snapshot(backend: TestBackend) {
 async fn a_paused_client_does_not_delay_others_and_gets_a_snapshot_afterwards(
     backend: TestBackend,
 ) {
-    // A thousand teams (DESIGN §6): each update is large, so the buffers fill in few rounds.
-    let f = fixture(&backend, "codes", 1000).await;
+    // The pause takes ~30 s of rounds (patches are small, so the buffers fill slowly), longer
+    // under a loaded CI: the kernel must not cut the paused client for stalling (45 s by
+    // default; that is `a_client_that_never_reads_again_is_disconnected`'s subject).
+    let database = crate::helpers::TestDatabase::create(&backend);
+    let app = crate::helpers::spawn_app_on(database, |settings| {
+        settings.stalled_connection_timeout = Duration::from_secs(600);
+    })
+    .await;
+    // A thousand teams (DESIGN §6).
+    let f = fixture_on(app, "codes", 1000).await;
     let path = format!("/ws/contests/{}/board", f.slug);
     let mut paused = connect_with_small_buffer(&f.app, &path).await;
     let mut active = connect(&f.app, &path).await;
