@@ -6,6 +6,7 @@ use std::time::Duration;
 use chrono::Utc;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
+use skillboard::config::Settings;
 use skillboard::live::Channel;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -13,7 +14,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::boards::{eventually, fixture, fixture_on, second_node, team_code};
-use crate::helpers::{TestApp, TestBackend, PASSWORD};
+use crate::helpers::{spawn_app_on, TestApp, TestBackend, TestDatabase, PASSWORD};
 use crate::judging::{full_sheet, judge_session, running_contest, CODES, TEAM_NAMES};
 use crate::on_both_backends;
 
@@ -196,15 +197,14 @@ async fn a_paused_client_does_not_delay_others_and_gets_a_snapshot_afterwards(
     backend: TestBackend,
 ) {
     // The pause takes ~30 s of rounds (patches are small, so the buffers fill slowly), longer
-    // under a loaded CI: the kernel must not cut the paused client for stalling (45 s by
-    // default; that is `a_client_that_never_reads_again_is_disconnected`'s subject).
-    let database = crate::helpers::TestDatabase::create(&backend);
-    let app = crate::helpers::spawn_app_on(database, |settings| {
+    // under a loaded CI. Neither the kernel (stalled bytes, 45 s by default; that is
+    // `a_client_that_never_reads_again_is_disconnected`'s subject) nor the idle timer (no pong
+    // from a client that does not read, 30 s) may cut the paused client meanwhile.
+    let f = thousand_teams_with_socket_timers(&backend, |settings| {
         settings.stalled_connection_timeout = Duration::from_secs(600);
+        settings.limits.socket_idle_timeout = Duration::from_secs(600);
     })
     .await;
-    // A thousand teams (DESIGN §6).
-    let f = fixture_on(app, "codes", 1000).await;
     let path = format!("/ws/contests/{}/board", f.slug);
     let mut paused = connect_with_small_buffer(&f.app, &path).await;
     let mut active = connect(&f.app, &path).await;
@@ -242,12 +242,12 @@ async fn a_paused_client_does_not_delay_others_and_gets_a_snapshot_afterwards(
 /// server's bytes have waited `stalled_connection_timeout`: its session leaves the hub, and the
 /// other spectators carry on.
 async fn a_client_that_never_reads_again_is_disconnected(backend: TestBackend) {
-    let database = crate::helpers::TestDatabase::create(&backend);
-    let app = crate::helpers::spawn_app_on(database, |settings| {
+    // The idle timer (30 s) must not be what ends the stuck client.
+    let f = thousand_teams_with_socket_timers(&backend, |settings| {
         settings.stalled_connection_timeout = Duration::from_secs(2);
+        settings.limits.socket_idle_timeout = Duration::from_secs(600);
     })
     .await;
-    let f = fixture_on(app, "codes", 1000).await;
     let path = format!("/ws/contests/{}/board", f.slug);
     let mut stuck = connect_with_small_buffer(&f.app, &path).await;
     let mut active = connect(&f.app, &path).await;
@@ -336,6 +336,15 @@ async fn move_the_board_until(
 }
 
 /// A client whose receive window is tiny, so the server's writes back up quickly.
+/// A board of a thousand teams (DESIGN §6) on a server whose socket timers `adjust` sets.
+async fn thousand_teams_with_socket_timers(
+    backend: &TestBackend,
+    adjust: impl FnOnce(&mut Settings),
+) -> crate::boards::Fixture {
+    let app = spawn_app_on(TestDatabase::create(backend), adjust).await;
+    fixture_on(app, "codes", 1000).await
+}
+
 async fn connect_with_small_buffer(app: &TestApp, path: &str) -> Socket {
     let socket = tokio::net::TcpSocket::new_v4().unwrap();
     socket.set_recv_buffer_size(4096).unwrap();
