@@ -44,6 +44,14 @@ pub type Upgrade = (Request, Framed<TcpStream, Codec>);
 /// `{"type":"resync"}`; the session's codec reassembles anything longer.
 const READ_CHUNK: usize = 512;
 
+/// The kernel's send buffer for a board socket (Linux doubles it for its own bookkeeping). Left
+/// to itself the kernel grows it up to 4 MiB (`tcp_wmem`), which it would fill for every
+/// spectator that stops reading, for up to the stall timeout, before the server noticed
+/// anything. Capped, a stalled reader blocks its writer after a few seconds of patches: its
+/// session's mailbox fills, the hub marks it stale and skips it, and it costs the kernel ~128
+/// KiB. A reading client is unaffected: the biggest snapshot still passes, in a few round trips.
+const SEND_BUFFER: usize = 64 * 1024;
+
 /// Runs one upgrade request through `app` and then, if it switched protocols, carries the
 /// session's frames until either side ends it. Connection failures end the connection; they are
 /// logged, not returned, as actix-http would log a returned error as a server fault.
@@ -114,6 +122,9 @@ async fn carry_frames<B: MessageBody>(
     response: Response<B>,
     shutdown: GracefulShutdownSignal,
 ) -> io::Result<()> {
+    if let Err(error) = socket2::SockRef::from(writer.as_ref()).set_send_buffer_size(SEND_BUFFER) {
+        tracing::debug!(%error, "cannot cap a board socket's send buffer");
+    }
     let (head, body) = response.into_parts();
     let mut head_bytes = BytesMut::new();
     codec.encode(Message::Item((head, body.size())), &mut head_bytes)?;

@@ -26,6 +26,8 @@ struct Socket {
     stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
     board: Option<Value>,
     version: i64,
+    /// Bytes of the text messages read so far.
+    bytes_read: usize,
 }
 
 impl Socket {
@@ -34,6 +36,7 @@ impl Socket {
             stream,
             board: None,
             version: i64::MIN,
+            bytes_read: 0,
         }
     }
 
@@ -96,6 +99,7 @@ async fn next_json(socket: &mut Socket) -> Value {
             .expect("a valid frame");
         match message {
             Message::Text(text) => {
+                socket.bytes_read += text.len();
                 return socket.follow(serde_json::from_str(&text).expect("JSON"));
             }
             Message::Close(frame) => panic!("the server closed the socket: {frame:?}"),
@@ -190,16 +194,16 @@ async fn resync_returns_a_fresh_snapshot(backend: TestBackend) {
     assert_eq!(error["code"], "message.unknown");
 }
 
-/// A client that stops reading: its socket buffers fill, its session's mailbox fills, the hub
-/// marks it stale. Meanwhile the other client gets every update; and once the paused client
+/// A client that stops reading: its socket buffers fill (the server's is capped, so this takes
+/// kilobytes, not megabytes), its session's mailbox fills, the hub marks it stale. Meanwhile the other client gets every update; and once the paused client
 /// reads again it receives a fresh snapshot of the latest board.
 async fn a_paused_client_does_not_delay_others_and_gets_a_snapshot_afterwards(
     backend: TestBackend,
 ) {
-    // The pause takes ~30 s of rounds (patches are small, so the buffers fill slowly), longer
-    // under a loaded CI. Neither the kernel (stalled bytes, 45 s by default; that is
-    // `a_client_that_never_reads_again_is_disconnected`'s subject) nor the idle timer (no pong
-    // from a client that does not read, 30 s) may cut the paused client meanwhile.
+    // The pause takes a few seconds of rounds, longer under a loaded CI. Neither the kernel
+    // (stalled bytes, 45 s by default; that is `a_client_that_never_reads_again_is_disconnected`'s
+    // subject) nor the idle timer (no pong from a client that does not read, 30 s) may cut the
+    // paused client meanwhile.
     let f = thousand_teams_with_socket_timers(&backend, |settings| {
         settings.stalled_connection_timeout = Duration::from_secs(600);
         settings.limits.socket_idle_timeout = Duration::from_secs(600);
@@ -212,6 +216,7 @@ async fn a_paused_client_does_not_delay_others_and_gets_a_snapshot_afterwards(
     assert_eq!(next_json(&mut active).await["type"], "snapshot");
     let stale_before = f.app.hub.stale_marks();
 
+    let read_before = active.bytes_read;
     move_the_board_until(
         &f,
         &mut active,
@@ -220,6 +225,14 @@ async fn a_paused_client_does_not_delay_others_and_gets_a_snapshot_afterwards(
         || f.app.hub.stale_marks() != stale_before,
     )
     .await;
+    // What the paused client was sent meanwhile (the same as the active one): the server stops
+    // writing to a reader that stopped before the kernel has buffered megabytes for it (a
+    // 4 MiB send buffer took ~2.9 MB of patches to fill).
+    let sent_while_paused = active.bytes_read - read_before;
+    assert!(
+        sent_while_paused < 1024 * 1024,
+        "{sent_while_paused} bytes went to a reader that stopped before it was found stale"
+    );
 
     // More changes after the paused client was found stale still reach the active one.
     f.submit(0, 0, 1000, Utc::now().naive_utc()).await;
@@ -335,7 +348,6 @@ async fn move_the_board_until(
     }
 }
 
-/// A client whose receive window is tiny, so the server's writes back up quickly.
 /// A board of a thousand teams (DESIGN §6) on a server whose socket timers `adjust` sets.
 async fn thousand_teams_with_socket_timers(
     backend: &TestBackend,
@@ -345,6 +357,7 @@ async fn thousand_teams_with_socket_timers(
     fixture_on(app, "codes", 1000).await
 }
 
+/// A client whose receive window is tiny, so the server's writes back up quickly.
 async fn connect_with_small_buffer(app: &TestApp, path: &str) -> Socket {
     let socket = tokio::net::TcpSocket::new_v4().unwrap();
     socket.set_recv_buffer_size(4096).unwrap();
