@@ -307,6 +307,7 @@ pub async fn run(args: SpectatorArgs, slow: bool) -> Result<()> {
             &client_ids,
         )
         .await;
+        let metrics_at_pause = admin.metrics().await;
         fleet.pause_slow()?;
         let paused_at = tokio::time::Instant::now();
         println!(
@@ -323,6 +324,16 @@ pub async fn run(args: SpectatorArgs, slow: bool) -> Result<()> {
             &client_ids,
         )
         .await;
+        let metrics_after_slow = admin.metrics().await;
+        let during =
+            |name: &str| metric(&metrics_after_slow, name) - metric(&metrics_at_pause, name);
+        println!(
+            "phase 3 on the server: updates dropped for full mailboxes {}, snapshots sent {}, board sockets closed {}",
+            during("skillboard_socket_updates_dropped_total"),
+            during("skillboard_socket_snapshots_sent_total"),
+            metric(&metrics_at_pause, "skillboard_sockets_open")
+                - metric(&metrics_after_slow, "skillboard_sockets_open"),
+        );
         done.store(true, std::sync::atomic::Ordering::Relaxed);
         if let Ok(samples) = sampler.await {
             rss_b.extend(

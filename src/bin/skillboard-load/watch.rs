@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
-use tokio::net::TcpStream;
 use tokio::sync::{watch, Semaphore};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
@@ -24,6 +23,9 @@ pub fn socket_config() -> WebSocketConfig {
         .write_buffer_size(0)
         .max_write_buffer_size(64 * 1024)
 }
+
+/// The kernel receive buffer of a socket that will stop reading (the kernel doubles it).
+const SLOW_RECEIVE_BUFFER: u32 = 4 * 1024;
 
 /// `"version":N` of a board message, without parsing the rest.
 pub fn version_of(text: &str) -> Option<i64> {
@@ -67,7 +69,24 @@ async fn spectator(
             .next()
             .unwrap_or_default()
             .to_owned();
-        let stream = TcpStream::connect(host).await?;
+        let address = tokio::net::lookup_host(&host)
+            .await?
+            .next()
+            .ok_or("the board's host has no address")?;
+        let socket = if address.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
+        };
+        if slow {
+            // A small receive window, set before connecting so that it is the one advertised:
+            // with the default 128 KiB one this end would absorb most of a phase of patches
+            // for a socket that stopped reading, and the server's back-pressure (its capped
+            // send buffer full, the mailbox full, updates dropped) would be reached late or
+            // not at all.
+            socket.set_recv_buffer_size(SLOW_RECEIVE_BUFFER)?;
+        }
+        let stream = socket.connect(address).await?;
         stream.set_nodelay(true)?;
         let (socket, _) =
             tokio_tungstenite::client_async_with_config(request, stream, Some(socket_config()))
