@@ -34,14 +34,26 @@ pub async fn co_hosts(app: &TestApp) -> CoHosts {
     }
 }
 
+/// The test contests' day: tomorrow, whenever the tests run. A fixed date went by (and with it
+/// the appeal window, which runs from the contest's end), and the tests that file appeals
+/// failed from that day on.
+pub fn contest_day() -> chrono::NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::days(1)).date_naive()
+}
+
+/// `contest_day()` at `time` (e.g. "09:00"), in the API's UTC format.
+pub fn on_contest_day(time: &str) -> String {
+    format!("{}T{time}:00Z", contest_day())
+}
+
 pub fn new_contest(slug: &str, co_host: &str) -> Value {
     json!({
         "slug": slug,
         "title_zh": "电子商务技能大赛",
         "title_en": "E-commerce Skills Contest",
         "venue": "杭州",
-        "starts_at": "2026-12-01T00:30:00Z",
-        "ends_at": "2026-12-01T10:00:00Z",
+        "starts_at": on_contest_day("00:30"),
+        "ends_at": on_contest_day("10:00"),
         "co_host_ids": [co_host],
         "visibility": "codes",
     })
@@ -159,7 +171,8 @@ async fn bad_contest_input_names_each_field_and_creates_nothing(backend: TestBac
     let mut bad = new_contest("Bad Slug!", "no-such-org");
     bad["title_zh"] = json!("");
     bad["title_en"] = json!("x".repeat(121));
-    bad["ends_at"] = json!("2026-11-30T00:00:00Z");
+    // Before the start.
+    bad["ends_at"] = json!(on_contest_day("00:00"));
     bad["award_tiers"] = json!([5000, 6000]);
     let reply = hosts.school_organizer.post("/api/v1/contests", &bad).await;
 
@@ -339,18 +352,20 @@ async fn editing_checks_the_freeze_time_and_can_clear_it(backend: TestBackend) {
     let path = "/api/v1/contests/ecommerce-2026";
     let organizer = &hosts.school_organizer;
 
+    let the_day_after = format!("{}T00:00:00Z", contest_day() + chrono::Duration::days(1));
     let outside = organizer
-        .patch(path, &json!({"freeze_at": "2026-12-02T00:00:00Z"}))
+        .patch(path, &json!({"freeze_at": the_day_after}))
         .await;
     outside.assert_problem(422, "validation.failed");
     assert_eq!(outside.error_fields(), ["freeze_at"]);
 
+    let freeze_at = on_contest_day("09:00");
     let set = organizer
-        .patch(path, &json!({"freeze_at": "2026-12-01T09:00:00Z"}))
+        .patch(path, &json!({"freeze_at": freeze_at}))
         .await;
-    assert_eq!(set.body["freeze_at"], "2026-12-01T09:00:00Z");
+    assert_eq!(set.body["freeze_at"], freeze_at);
     let untouched = organizer.patch(path, &json!({"venue": "Ningbo"})).await;
-    assert_eq!(untouched.body["freeze_at"], "2026-12-01T09:00:00Z");
+    assert_eq!(untouched.body["freeze_at"], freeze_at);
     let cleared = organizer.patch(path, &json!({"freeze_at": null})).await;
     assert!(cleared.body["freeze_at"].is_null(), "{}", cleared.body);
 

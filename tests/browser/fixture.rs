@@ -48,11 +48,13 @@ pub async fn running_contest(app: &TestApp) -> Contest {
         .organization(&admin, "E-commerce Enterprise", "enterprise")
         .await;
     let organizer = app.organizer(&admin, &school, "school.organizer").await;
+    // Tomorrow, whenever the tests run: windows that run from the contest's end stay open.
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1)).date_naive();
     let created = expect(
         &organizer,
         "/api/v1/contests",
         json!({"slug": SLUG, "title_zh": "电子商务技能大赛", "title_en": "E-commerce Skills Contest",
-               "venue": "杭州", "starts_at": "2026-12-01T00:30:00Z", "ends_at": "2026-12-01T10:00:00Z",
+               "venue": "杭州", "starts_at": format!("{tomorrow}T00:30:00Z"), "ends_at": format!("{tomorrow}T10:00:00Z"),
                "co_host_ids": [enterprise], "visibility": "codes"}),
         201,
     )
