@@ -44,13 +44,15 @@ pub type Upgrade = (Request, Framed<TcpStream, Codec>);
 /// `{"type":"resync"}`; the session's codec reassembles anything longer.
 const READ_CHUNK: usize = 512;
 
-/// The kernel's send buffer for a board socket (Linux doubles it for its own bookkeeping). Left
-/// to itself the kernel grows it up to 4 MiB (`tcp_wmem`), which it would fill for every
-/// spectator that stops reading, for up to the stall timeout, before the server noticed
-/// anything. Capped, a stalled reader blocks its writer after a few seconds of patches: its
-/// session's mailbox fills, the hub marks it stale and skips it, and it costs the kernel ~128
-/// KiB. A reading client is unaffected: the biggest snapshot still passes, in a few round trips.
-const SEND_BUFFER: usize = 64 * 1024;
+/// The kernel's send buffer for a board socket (Linux doubles it for its own bookkeeping, so
+/// 512 KiB). Left to itself the kernel grows it up to 4 MiB (`tcp_wmem`), which it would fill
+/// for every spectator that stops reading, for up to the stall timeout, before the server
+/// noticed anything. Capped, a stalled reader blocks its writer after some seconds of patches:
+/// its session's mailbox fills and the hub marks it stale and skips it. Not lower: a whole
+/// snapshot must fit, or writing one to a slow phone would block the session long enough for
+/// the board's next updates to mark it stale, and it would be sent a snapshot again, and again
+/// (a 1,000-team board's snapshot is ~310 KB, `cargo bench --bench board`).
+const SEND_BUFFER: usize = 256 * 1024;
 
 /// Runs one upgrade request through `app` and then, if it switched protocols, carries the
 /// session's frames until either side ends it. Connection failures end the connection; they are

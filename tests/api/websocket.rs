@@ -195,7 +195,7 @@ async fn resync_returns_a_fresh_snapshot(backend: TestBackend) {
 }
 
 /// A client that stops reading: its socket buffers fill (the server's is capped, so this takes
-/// kilobytes, not megabytes), its session's mailbox fills, the hub marks it stale. Meanwhile the other client gets every update; and once the paused client
+/// hundreds of kilobytes, not megabytes), its session's mailbox fills, the hub marks it stale. Meanwhile the other client gets every update; and once the paused client
 /// reads again it receives a fresh snapshot of the latest board.
 async fn a_paused_client_does_not_delay_others_and_gets_a_snapshot_afterwards(
     backend: TestBackend,
@@ -226,8 +226,8 @@ async fn a_paused_client_does_not_delay_others_and_gets_a_snapshot_afterwards(
     )
     .await;
     // What the paused client was sent meanwhile (the same as the active one): the server stops
-    // writing to a reader that stopped before the kernel has buffered megabytes for it (a
-    // 4 MiB send buffer took ~2.9 MB of patches to fill).
+    // writing to a reader that stopped before the kernel has buffered megabytes for it (~510 KB
+    // with the capped send buffer; the kernel's own 4 MiB one took ~2.9 MB of patches to fill).
     let sent_while_paused = active.bytes_read - read_before;
     assert!(
         sent_while_paused < 1024 * 1024,
