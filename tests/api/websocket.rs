@@ -195,8 +195,9 @@ async fn resync_returns_a_fresh_snapshot(backend: TestBackend) {
 }
 
 /// A client that stops reading: its socket buffers fill (the server's is capped, so this takes
-/// hundreds of kilobytes, not megabytes), its session's mailbox fills, the hub marks it stale. Meanwhile the other client gets every update; and once the paused client
-/// reads again it receives a fresh snapshot of the latest board.
+/// hundreds of kilobytes, not megabytes), its session's mailbox fills, the hub marks it stale.
+/// Meanwhile the other client gets every update; and once the paused client reads again it
+/// receives a fresh snapshot of the latest board.
 async fn a_paused_client_does_not_delay_others_and_gets_a_snapshot_afterwards(
     backend: TestBackend,
 ) {
