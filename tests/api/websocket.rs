@@ -6,7 +6,6 @@ use std::time::Duration;
 use chrono::Utc;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
-use skillboard::config::Settings;
 use skillboard::live::Channel;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -205,11 +204,7 @@ async fn a_paused_client_does_not_delay_others_and_gets_a_snapshot_afterwards(
     // (stalled bytes, 45 s by default; that is `a_client_that_never_reads_again_is_disconnected`'s
     // subject) nor the idle timer (no pong from a client that does not read, 30 s) may cut the
     // paused client meanwhile.
-    let f = thousand_teams_with_socket_timers(&backend, |settings| {
-        settings.stalled_connection_timeout = Duration::from_secs(600);
-        settings.limits.socket_idle_timeout = Duration::from_secs(600);
-    })
-    .await;
+    let f = thousand_teams_without_idle_timer(&backend, Duration::from_secs(600)).await;
     let path = format!("/ws/contests/{}/board", f.slug);
     let mut paused = connect_with_small_buffer(&f.app, &path).await;
     let mut active = connect(&f.app, &path).await;
@@ -257,11 +252,7 @@ async fn a_paused_client_does_not_delay_others_and_gets_a_snapshot_afterwards(
 /// other spectators carry on.
 async fn a_client_that_never_reads_again_is_disconnected(backend: TestBackend) {
     // The idle timer (30 s) must not be what ends the stuck client.
-    let f = thousand_teams_with_socket_timers(&backend, |settings| {
-        settings.stalled_connection_timeout = Duration::from_secs(2);
-        settings.limits.socket_idle_timeout = Duration::from_secs(600);
-    })
-    .await;
+    let f = thousand_teams_without_idle_timer(&backend, Duration::from_secs(2)).await;
     let path = format!("/ws/contests/{}/board", f.slug);
     let mut stuck = connect_with_small_buffer(&f.app, &path).await;
     let mut active = connect(&f.app, &path).await;
@@ -349,12 +340,18 @@ async fn move_the_board_until(
     }
 }
 
-/// A board of a thousand teams (DESIGN §6) on a server whose socket timers `adjust` sets.
-async fn thousand_teams_with_socket_timers(
+/// A board of a thousand teams (DESIGN §6) on a server that cuts a stalled connection after
+/// `stalled_connection_timeout` and whose idle timer is out of the way: a client that stops
+/// reading sends no pongs, and these tests are about what happens to it before 30 s of silence.
+async fn thousand_teams_without_idle_timer(
     backend: &TestBackend,
-    adjust: impl FnOnce(&mut Settings),
+    stalled_connection_timeout: Duration,
 ) -> crate::boards::Fixture {
-    let app = spawn_app_on(TestDatabase::create(backend), adjust).await;
+    let app = spawn_app_on(TestDatabase::create(backend), |settings| {
+        settings.stalled_connection_timeout = stalled_connection_timeout;
+        settings.limits.socket_idle_timeout = Duration::from_secs(600);
+    })
+    .await;
     fixture_on(app, "codes", 1000).await
 }
 
