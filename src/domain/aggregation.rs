@@ -41,28 +41,12 @@ pub fn aggregate_each(rule: AggregationRule, marks: impl Iterator<Item = Mark>) 
     if rule == AggregationRule::Median {
         return median(marks.collect());
     }
-    let Summary {
-        count,
-        sum,
-        lowest,
-        highest,
-    } = Summary::of(marks)?;
-    let trims = match rule {
-        AggregationRule::Auto => count >= AUTO_TRIM_FROM_JUDGES,
-        AggregationRule::TrimmedMean => count >= TRIM_NEEDS_AT_LEAST,
-        AggregationRule::Mean | AggregationRule::Median => false,
-    };
-    if trims {
-        // Trimmed mean: drop one highest and one lowest, average the rest (DESIGN §3.1).
-        let rest = sum - i128::from(highest.hundredths()) - i128::from(lowest.hundredths());
-        average(rest, count - 2)
-    } else {
-        average(sum, count)
-    }
+    Summary::of(marks)?.aggregate(rule)
 }
 
-/// What the mean rules need of a criterion's marks, gathered in one pass.
-struct Summary {
+/// What every rule but the median needs of a criterion's marks, gathered in one pass.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Summary {
     count: usize,
     sum: i128,
     lowest: Mark,
@@ -86,6 +70,38 @@ impl Summary {
             summary.highest = summary.highest.max(mark);
         }
         Some(summary)
+    }
+
+    /// A summary gathered elsewhere (the board sums its cells without an iterator chain):
+    /// `count` marks summing to `sum` hundredths, from `lowest` to `highest`. `None` when
+    /// `count` is 0, as [`Summary::of`] no marks.
+    pub(crate) fn from_parts(count: usize, sum: i64, lowest: Mark, highest: Mark) -> Option<Self> {
+        (count > 0).then_some(Summary {
+            count,
+            sum: i128::from(sum),
+            lowest,
+            highest,
+        })
+    }
+
+    /// The criterion mark under `rule`; `None` for the median, which needs every mark.
+    #[inline]
+    pub(crate) fn aggregate(self, rule: AggregationRule) -> Option<Mark> {
+        let trims = match rule {
+            AggregationRule::Auto => self.count >= AUTO_TRIM_FROM_JUDGES,
+            AggregationRule::TrimmedMean => self.count >= TRIM_NEEDS_AT_LEAST,
+            AggregationRule::Mean => false,
+            AggregationRule::Median => return None,
+        };
+        if trims {
+            // Trimmed mean: drop one highest and one lowest, average the rest (DESIGN §3.1).
+            let rest = self.sum
+                - i128::from(self.highest.hundredths())
+                - i128::from(self.lowest.hundredths());
+            average(rest, self.count - 2)
+        } else {
+            average(self.sum, self.count)
+        }
     }
 }
 

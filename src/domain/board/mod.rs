@@ -9,15 +9,14 @@
 
 mod bulk;
 mod error;
-mod team_module;
+mod module_marks;
 
-use std::collections::HashMap;
-
+use foldhash::HashMap;
 use uuid::Uuid;
 
 pub use bulk::Bulk;
 pub use error::BoardError;
-use team_module::TeamModule;
+use module_marks::ModuleMarks;
 
 use super::awards::AwardTiers;
 use super::marks::Mark;
@@ -48,7 +47,6 @@ pub struct SubmittedSheet {
 #[derive(Clone, Debug)]
 struct Team {
     id: Uuid,
-    modules: Vec<TeamModule>,
     total: Mark,
 }
 
@@ -56,8 +54,9 @@ struct Team {
 #[derive(Clone, Debug)]
 pub struct Scoreboard {
     modules: Vec<BoardModule>,
-    /// Per module, a team's marks before anything is marked: what a new team starts from.
-    blank: Vec<TeamModule>,
+    /// Per module (as `modules`), every team's marks and score in that module by team slot.
+    marks: Vec<ModuleMarks>,
+    /// By team slot.
     teams: Vec<Team>,
     team_slots: HashMap<Uuid, usize>,
 }
@@ -79,20 +78,32 @@ impl Scoreboard {
                 }
             }
         }
-        let blank = modules
-            .iter()
-            .map(|m| TeamModule::new(&m.module, m.panel.len()))
-            .collect();
-        let mut board = Scoreboard {
-            blank,
-            modules,
-            teams: Vec::new(),
-            team_slots: HashMap::new(),
-        };
-        for team in teams {
-            board.add_team(team)?;
+        let ids: Vec<Uuid> = teams.into_iter().collect();
+        let mut team_slots = HashMap::with_capacity_and_hasher(ids.len(), Default::default());
+        for (slot, &team) in ids.iter().enumerate() {
+            if team_slots.insert(team, slot).is_some() {
+                return Err(BoardError::DuplicateTeam(team));
+            }
         }
-        Ok(board)
+        // Every team starts blank, so their marks are laid out in one allocation per module.
+        let marks: Vec<ModuleMarks> = modules
+            .iter()
+            .map(|m| ModuleMarks::new(&m.module, m.panel.len(), ids.len()))
+            .collect();
+        let blank_total = total(marks.iter().map(|m| m.blank_score().score));
+        let teams = ids
+            .into_iter()
+            .map(|id| Team {
+                id,
+                total: blank_total,
+            })
+            .collect();
+        Ok(Scoreboard {
+            marks,
+            modules,
+            teams,
+            team_slots,
+        })
     }
 
     /// Adds a team with no marks yet (e.g. checked in late).
@@ -100,13 +111,14 @@ impl Scoreboard {
         if self.team_slots.contains_key(&team) {
             return Err(BoardError::DuplicateTeam(team));
         }
-        let modules = self.blank.clone();
-        let total = total(modules.iter().map(|m| m.score().score));
-        self.team_slots.insert(team, self.teams.len());
+        let slot = self.teams.len();
+        for module in &mut self.marks {
+            module.add_team();
+        }
+        self.team_slots.insert(team, slot);
         self.teams.push(Team {
             id: team,
-            modules,
-            total,
+            total: self.total_of(slot),
         });
         Ok(())
     }
@@ -140,10 +152,12 @@ impl Scoreboard {
     fn put_sheet(&mut self, sheet: &SubmittedSheet) -> Result<usize, BoardError> {
         let (team_slot, board_module) = self.locate(sheet.team, sheet.module)?;
         let judge_slot = judge_slot(board_module, sheet.module, sheet.judge)?;
-        check_sheet_marks(&board_module.module, sheet)?;
-        self.change(team_slot, sheet.module, |team_module| {
-            team_module.put_sheet(judge_slot, &sheet.marks)
-        });
+        let marks = self
+            .marks
+            .get_mut(sheet.module)
+            .ok_or(BoardError::UnknownModule(sheet.module))?;
+        marks.check_sheet(sheet.module, &sheet.marks)?;
+        marks.put_sheet(team_slot, judge_slot, &sheet.marks);
         Ok(team_slot)
     }
 
@@ -164,9 +178,7 @@ impl Scoreboard {
     fn take_sheet(&mut self, team: Uuid, module: usize, judge: Uuid) -> Result<usize, BoardError> {
         let (team_slot, board_module) = self.locate(team, module)?;
         let judge_slot = judge_slot(board_module, module, judge)?;
-        self.change(team_slot, module, |team_module| {
-            team_module.remove_sheet(judge_slot)
-        });
+        self.change(module, |marks| marks.remove_sheet(team_slot, judge_slot));
         Ok(team_slot)
     }
 
@@ -194,7 +206,7 @@ impl Scoreboard {
     /// One team's current scores, or `None` if the team is not on the board.
     pub fn team_result(&self, team: Uuid) -> Option<TeamResult> {
         let slot = *self.team_slots.get(&team)?;
-        self.teams.get(slot).map(team_result)
+        self.team_result_at(slot)
     }
 
     /// The marks of one team × module per criterion (scheme order) as they count towards the
@@ -202,13 +214,19 @@ impl Scoreboard {
     pub fn criterion_marks(&self, team: Uuid, module: usize) -> Option<Vec<Option<Mark>>> {
         let slot = *self.team_slots.get(&team)?;
         let board_module = self.modules.get(module)?;
-        let team_module = self.teams.get(slot)?.modules.get(module)?;
-        Some(team_module.aggregated(&board_module.module))
+        Some(
+            self.marks
+                .get(module)?
+                .aggregated(slot, &board_module.module),
+        )
     }
 
     /// The ranking (DESIGN §3.4) with awards (§3.5) over all teams on the board.
     pub fn standings(&self, tie_break: &[usize], tiers: &AwardTiers) -> Vec<Standing> {
-        let mut standings = rank(self.teams.iter().map(team_result).collect(), tie_break);
+        let results = (0..self.teams.len())
+            .filter_map(|slot| self.team_result_at(slot))
+            .collect();
+        let mut standings = rank(results, tie_break);
         tiers.assign(&mut standings);
         standings
     }
@@ -242,7 +260,7 @@ impl Scoreboard {
             return Err(BoardError::CriterionNotImported { module, criterion });
         }
         if let Some(mark) = mark {
-            if !found.accepts_points(mark) {
+            if !found.accepts_points(mark) || !module_marks::holds(mark) {
                 return Err(BoardError::MarkOutOfRange {
                     module,
                     criterion,
@@ -250,35 +268,47 @@ impl Scoreboard {
                 });
             }
         }
-        self.change(team_slot, module, |team_module| {
-            team_module.set_imported(criterion, mark)
+        self.change(module, |marks| {
+            marks.set_imported(team_slot, criterion, mark)
         });
         self.rescore(team_slot, module);
         Ok(())
     }
 
-    /// Applies `change` to one team × module's marks; its score is stale until `rescore`.
-    fn change(&mut self, team_slot: usize, module: usize, change: impl FnOnce(&mut TeamModule)) {
-        if let Some(team_module) = self
-            .teams
-            .get_mut(team_slot)
-            .and_then(|team| team.modules.get_mut(module))
-        {
-            change(team_module);
+    /// Applies `change` to one module's marks; the scores it touches are stale until `rescore`.
+    fn change(&mut self, module: usize, change: impl FnOnce(&mut ModuleMarks)) {
+        if let Some(marks) = self.marks.get_mut(module) {
+            change(marks);
         }
     }
 
     /// Scores one team × module from its marks, then the team's total.
     fn rescore(&mut self, team_slot: usize, module: usize) {
-        let (Some(team), Some(board_module)) =
-            (self.teams.get_mut(team_slot), self.modules.get(module))
-        else {
-            return;
-        };
-        if let Some(team_module) = team.modules.get_mut(module) {
-            team_module.rescore(&board_module.module);
+        if let (Some(marks), Some(board_module)) =
+            (self.marks.get_mut(module), self.modules.get(module))
+        {
+            marks.rescore(team_slot, &board_module.module);
         }
-        team.total = total(team.modules.iter().map(|m| m.score().score));
+        let total = self.total_of(team_slot);
+        if let Some(team) = self.teams.get_mut(team_slot) {
+            team.total = total;
+        }
+    }
+
+    /// The sum of the team's module scores, as they stand.
+    fn total_of(&self, team_slot: usize) -> Mark {
+        total(self.marks.iter().map(|m| m.score(team_slot).score))
+    }
+
+    fn team_result_at(&self, team_slot: usize) -> Option<TeamResult> {
+        let team = self.teams.get(team_slot)?;
+        let modules: Vec<ModuleScore> = self.marks.iter().map(|m| m.score(team_slot)).collect();
+        Some(TeamResult {
+            team: team.id,
+            total: team.total,
+            provisional: modules.iter().any(|m| m.provisional),
+            modules,
+        })
     }
 }
 
@@ -288,66 +318,6 @@ fn judge_slot(board_module: &BoardModule, module: usize, judge: Uuid) -> Result<
         .iter()
         .position(|j| *j == judge)
         .ok_or(BoardError::JudgeNotOnPanel { module, judge })
-}
-
-fn check_sheet_marks(module: &Module, sheet: &SubmittedSheet) -> Result<(), BoardError> {
-    let at = sheet.module;
-    let mut seen = SeenCriteria::default();
-    for (n, &(criterion, points)) in sheet.marks.iter().enumerate() {
-        let found = module
-            .criteria
-            .get(criterion)
-            .ok_or(BoardError::UnknownCriterion {
-                module: at,
-                criterion,
-            })?;
-        if !found.is_judged() {
-            return Err(BoardError::CriterionNotJudged {
-                module: at,
-                criterion,
-            });
-        }
-        if seen.repeats(criterion, &sheet.marks[..n]) {
-            return Err(BoardError::DuplicateCriterion { criterion });
-        }
-        if !found.accepts_points(points) {
-            return Err(BoardError::MarkOutOfRange {
-                module: at,
-                criterion,
-                mark: points,
-            });
-        }
-    }
-    Ok(())
-}
-
-/// The criteria a sheet has named so far: a bit set for the first 64 (every real scheme), a
-/// look back over the earlier marks beyond that.
-#[derive(Default)]
-struct SeenCriteria(u64);
-
-impl SeenCriteria {
-    /// Whether `criterion` was named before, remembering it from now on.
-    fn repeats(&mut self, criterion: usize, earlier: &[(usize, Mark)]) -> bool {
-        if criterion < 64 {
-            let bit = 1u64 << criterion;
-            let repeated = self.0 & bit != 0;
-            self.0 |= bit;
-            repeated
-        } else {
-            earlier.iter().any(|&(c, _)| c == criterion)
-        }
-    }
-}
-
-fn team_result(team: &Team) -> TeamResult {
-    let modules: Vec<ModuleScore> = team.modules.iter().map(TeamModule::score).collect();
-    TeamResult {
-        team: team.id,
-        total: team.total,
-        provisional: modules.iter().any(|m| m.provisional),
-        modules,
-    }
 }
 
 #[cfg(test)]

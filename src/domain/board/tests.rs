@@ -1,5 +1,6 @@
 use proptest::prelude::*;
 
+use super::module_marks::SeenCriteria;
 use super::*;
 use crate::domain::aggregation::{aggregate, AggregationRule};
 use crate::domain::awards::AwardTier;
@@ -282,6 +283,36 @@ fn a_criterion_named_twice_is_caught_beyond_the_bit_set_too() {
 }
 
 #[test]
+fn points_beyond_what_the_board_holds_are_refused_even_under_the_criterion_s_max() {
+    // No real scheme comes near: a board keeps marks in 32 bits, up to 21,474,836.47 points.
+    let huge = h(i64::from(i32::MAX) * 4);
+    let mut scheme = scheme();
+    scheme[0].module.criteria[1] = criterion("A2", huge.hundredths(), CriterionKind::Judgement);
+    scheme[0].module.criteria[3].max = huge;
+    let mut board = Scoreboard::new(scheme, [team(1)]).expect("a valid scheme");
+    let beyond = i64::from(i32::MAX) + 1;
+    assert!(board.modules()[0].module.criteria[1].accepts_points(h(beyond)));
+    assert_eq!(
+        board
+            .apply_sheet(&sheet(1, 0, 1, &[(1, beyond)]))
+            .map_err(|e| e.code()),
+        Err("mark.out_of_range")
+    );
+    assert_eq!(
+        board
+            .set_imported_mark(team(1), 0, 3, h(beyond))
+            .map_err(|e| e.code()),
+        Err("mark.out_of_range")
+    );
+    let most = i64::from(i32::MAX);
+    assert_eq!(board.apply_sheet(&sheet(1, 0, 1, &[(1, most)])), Ok(()));
+    assert_eq!(
+        board.criterion_marks(team(1), 0).map(|m| m[1]),
+        Some(Some(h(most)))
+    );
+}
+
+#[test]
 fn imported_marks_go_only_to_imported_criteria_within_their_range() {
     let mut board = board(1);
     let attempt = |board: &mut Scoreboard, criterion, mark| {
@@ -510,6 +541,19 @@ fn from_scratch(teams: u128, events: &[Event], tie_break: &[usize]) -> Vec<Stand
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// The board keeps its own copy of each criterion's range for checking sheets: it must take
+    /// exactly the points the scheme's rule accepts.
+    #[test]
+    fn a_sheet_s_points_are_taken_exactly_when_the_criterion_accepts_them(
+        criterion in 0usize..3,
+        hundredths in -400i64..400,
+    ) {
+        let mut board = board(1);
+        let accepted = board.modules()[0].module.criteria[criterion].accepts_points(h(hundredths));
+        let outcome = board.apply_sheet(&sheet(1, 0, 1, &[(criterion, hundredths)]));
+        prop_assert_eq!(outcome.is_ok(), accepted);
+    }
 
     #[test]
     fn incremental_updates_in_any_order_match_a_computation_from_scratch(
