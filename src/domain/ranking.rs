@@ -58,7 +58,9 @@ pub fn compare(a: &TeamResult, b: &TeamResult, tie_break: &[usize]) -> Ordering 
 /// Ranks `results` under the ranking rule. Teams sharing a rank are listed by id, so the same
 /// results in any input order give the same output.
 pub fn rank(mut results: Vec<TeamResult>, tie_break: &[usize]) -> Vec<Standing> {
-    results.sort_by(|a, b| compare(a, b, tie_break).then_with(|| a.team.cmp(&b.team)));
+    // With the id as the last key no two teams compare equal, so an unstable sort gives the one
+    // order a stable sort would, without the stable sort's scratch buffer.
+    results.sort_unstable_by(|a, b| compare(a, b, tie_break).then_with(|| a.team.cmp(&b.team)));
     let mut ranks = Vec::with_capacity(results.len());
     if !results.is_empty() {
         ranks.push(1);
