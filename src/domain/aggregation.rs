@@ -74,7 +74,7 @@ impl Summary {
 
     /// A summary gathered elsewhere (the board sums its cells without an iterator chain):
     /// `count` marks summing to `sum` hundredths, from `lowest` to `highest`. `None` when
-    /// `count` is 0, as [`Summary::of`] no marks.
+    /// `count` is 0, as [`Summary::of`] answers for no marks.
     pub(crate) fn from_parts(count: usize, sum: i64, lowest: Mark, highest: Mark) -> Option<Self> {
         (count > 0).then_some(Summary {
             count,

@@ -148,8 +148,8 @@ impl ModuleMarks {
     }
 
     /// Replaces the sheet of the judge in `slot` by `marks` (criterion index, points), already
-    /// checked by [`ModuleMarks::check_sheet`]. Like every change here, the
-    /// score is stale until [`ModuleMarks::rescore`].
+    /// checked by [`ModuleMarks::check_sheet`]. Like every change here, the score is stale until
+    /// [`ModuleMarks::rescore`].
     pub(super) fn put_sheet(&mut self, team: usize, slot: usize, marks: &[(usize, Mark)]) {
         let panel = self.panel;
         let Some(submitted) = self.submitted_mut(team, slot) else {
@@ -283,7 +283,7 @@ impl ModuleMarks {
 }
 
 /// One criterion's mark from its panel's cells (DESIGN §3.1). A full recompute does this
-/// 180,000 times, so the cells are summed in one branch-free pass rather than through
+/// 180,000 times, so the cells are summed in one plain loop rather than through
 /// [`aggregate_each`]'s iterator, which only the median still needs.
 fn aggregate_cells(rule: AggregationRule, cells: &[Cell]) -> Option<Mark> {
     if rule == AggregationRule::Median {
@@ -293,7 +293,7 @@ fn aggregate_cells(rule: AggregationRule, cells: &[Cell]) -> Option<Mark> {
     for &Cell(value) in cells {
         if value != Cell::EMPTY.0 {
             count += 1;
-            // Cells hold at most 10⁸ in magnitude: no panel is large enough to overflow this.
+            // Cells are 32-bit: no panel is large enough to overflow a 64-bit sum of them.
             sum += i64::from(value);
             lowest = lowest.min(value);
             highest = highest.max(value);
