@@ -36,8 +36,9 @@ pub(super) fn holds(points: Mark) -> bool {
     Cell::of(points).is_some()
 }
 
-/// In `sheet_limits`, an imported criterion: no judge's sheet may mark it.
-const NOT_JUDGED: i64 = -1;
+/// In `sheet_limits`, an imported criterion: no judge's sheet may mark it. Not −1: a criterion
+/// whose maximum is below zero accepts no points, and must say "out of range", not this.
+const NOT_JUDGED: i64 = i64::MIN;
 
 /// The marks of every team on the board in one module, by team slot.
 #[derive(Clone, Debug)]

@@ -313,6 +313,19 @@ fn points_beyond_what_the_board_holds_are_refused_even_under_the_criterion_s_max
 }
 
 #[test]
+fn a_judged_criterion_whose_maximum_is_below_zero_takes_no_points_but_is_still_judged() {
+    let mut scheme = scheme();
+    scheme[0].module.criteria[0].max = h(-1);
+    let mut board = Scoreboard::new(scheme, [team(1)]).expect("a valid scheme");
+    assert_eq!(
+        board
+            .apply_sheet(&sheet(1, 0, 1, &[(0, 0)]))
+            .map_err(|e| e.code()),
+        Err("mark.out_of_range")
+    );
+}
+
+#[test]
 fn imported_marks_go_only_to_imported_criteria_within_their_range() {
     let mut board = board(1);
     let attempt = |board: &mut Scoreboard, criterion, mark| {
@@ -543,16 +556,24 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
     /// The board keeps its own copy of each criterion's range for checking sheets: it must take
-    /// exactly the points the scheme's rule accepts.
+    /// exactly the points the scheme's rule accepts, whatever the maximum (even a broken one).
     #[test]
     fn a_sheet_s_points_are_taken_exactly_when_the_criterion_accepts_them(
         criterion in 0usize..3,
         hundredths in -400i64..400,
+        max in prop::option::of(-3i64..400),
     ) {
-        let mut board = board(1);
+        let mut scheme = scheme();
+        if let Some(max) = max {
+            scheme[0].module.criteria[criterion].max = h(max);
+        }
+        let mut board = Scoreboard::new(scheme, [team(1)]).expect("a valid scheme");
         let accepted = board.modules()[0].module.criteria[criterion].accepts_points(h(hundredths));
         let outcome = board.apply_sheet(&sheet(1, 0, 1, &[(criterion, hundredths)]));
         prop_assert_eq!(outcome.is_ok(), accepted);
+        if !accepted {
+            prop_assert_eq!(outcome.map_err(|e| e.code()), Err("mark.out_of_range"));
+        }
     }
 
     #[test]
