@@ -29,10 +29,24 @@ pub fn module_score_of(
     module: &Module,
     aggregated: impl IntoIterator<Item = Option<Mark>>,
 ) -> Mark {
+    let deductions = module
+        .criteria
+        .iter()
+        .map(|criterion| criterion.is_deduction());
+    module_score_of_counted(module, deductions.zip(aggregated))
+}
+
+/// [`module_score_of`] from each criterion's aggregated mark beside whether the criterion is a
+/// deduction, in scheme order: for the board, which keeps that beside its marks rather than
+/// reading the scheme's criteria (names and all) for every team it scores.
+pub fn module_score_of_counted(
+    module: &Module,
+    marks: impl IntoIterator<Item = (bool, Option<Mark>)>,
+) -> Mark {
     let mut raw: i128 = 0;
-    for (criterion, mark) in module.criteria.iter().zip(aggregated) {
+    for (deducts, mark) in marks {
         let points = i128::from(mark.unwrap_or(Mark::ZERO).hundredths());
-        if criterion.is_deduction() {
+        if deducts {
             raw -= points;
         } else {
             raw += points;

@@ -1,14 +1,16 @@
-//! Every team's marks in one module, in one block of memory, and the module scores they make.
+//! Every team's marks in one module, judged and imported each in one block of memory, and the
+//! module scores they make.
 //!
 //! A 1,000-team contest's board holds 900,000 marks. Kept per module rather than per team ×
 //! module, they take a few allocations instead of thousands, and a full recompute reads them
-//! in the order they lie in memory.
+//! in the order they lie in memory. Imported marks (most modules have none) are kept apart, so
+//! scoring does not pull their never-written cells through the cache between the judged ones.
 
 use super::BoardError;
 use crate::domain::aggregation::{aggregate_each, AggregationRule, Summary};
 use crate::domain::marks::Mark;
 use crate::domain::scheme::Module;
-use crate::domain::scoring::{module_score_of, ModuleScore};
+use crate::domain::scoring::{module_score_of_counted, ModuleScore};
 
 /// One judge's points for one criterion, or none, in 4 bytes where `Option<Mark>` takes 16.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,53 +38,73 @@ pub(super) fn holds(points: Mark) -> bool {
     Cell::of(points).is_some()
 }
 
-/// In `sheet_limits`, an imported criterion: no judge's sheet may mark it. Not −1: a criterion
-/// whose maximum is below zero accepts no points, and must say "out of range", not this.
-const NOT_JUDGED: i64 = i64::MIN;
+/// What the board needs to know of one criterion for every sheet and every score, in a few
+/// bytes where the scheme's `Criterion` takes 48 (and its code on the heap).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CriterionUse {
+    /// Marked on judges' sheets with at most `limit` hundredths ([`Criterion::max`], capped at
+    /// what a cell holds); a deduction takes its mark from the score instead of adding it.
+    ///
+    /// [`Criterion::max`]: crate::domain::scheme::Criterion::max
+    Judged { limit: i64, deducts: bool },
+    /// Loaded rather than judged: the module's `slot`-th imported criterion.
+    Imported { slot: usize },
+}
+
+impl CriterionUse {
+    fn deducts(self) -> bool {
+        matches!(self, CriterionUse::Judged { deducts: true, .. })
+    }
+}
 
 /// The marks of every team on the board in one module, by team slot.
 #[derive(Clone, Debug)]
 pub(super) struct ModuleMarks {
     panel: usize,
-    criteria: usize,
-    /// One block of `(panel + 1) × criteria` cells per team: first `block[criterion × panel +
-    /// judge_slot]`, the points that panel judge gave, one criterion's panel side by side the way
-    /// aggregation reads them; then `block[criteria × panel + criterion]`, the imported marks
-    /// (only imported criteria use theirs).
-    cells: Vec<Cell>,
+    /// Per criterion, in scheme order.
+    uses: Vec<CriterionUse>,
+    /// The module's imported criteria (most modules have none).
+    imports: usize,
+    /// One block of `criteria × panel` cells per team: `block[criterion × panel + judge_slot]`
+    /// is the points that panel judge gave, one criterion's panel side by side the way
+    /// aggregation reads them.
+    judged: Vec<Cell>,
+    /// `imported[team × imports + slot]`: the mark of the imported criterion in that slot.
+    /// Apart from the judged cells, which it would otherwise spread out in memory and the
+    /// cache, for nothing in a module without imports.
+    imported: Vec<Cell>,
     /// `submitted[team × panel + judge_slot]`: whether that judge's sheet is on the board.
     submitted: Vec<bool>,
     scores: Vec<ModuleScore>,
     /// The score of a team with nothing marked yet, what a new team starts with.
     blank_score: ModuleScore,
-    /// Per criterion, the most hundredths a judge's sheet may give it ([`Criterion::max`],
-    /// capped at what a cell holds), or [`NOT_JUDGED`]. Every mark of every sheet is checked
-    /// against this; it is a fraction of the size of the scheme's criteria, names and all.
-    ///
-    /// [`Criterion::max`]: crate::domain::scheme::Criterion::max
-    sheet_limits: Vec<i64>,
 }
 
 impl ModuleMarks {
     /// The module's marks for `teams` teams with nothing marked yet.
     pub(super) fn new(module: &Module, panel: usize, teams: usize) -> Self {
-        let criteria = module.criteria.len();
-        let sheet_limits = module
+        let mut imports = 0;
+        let uses = module
             .criteria
             .iter()
             .map(|criterion| {
                 if criterion.is_judged() {
-                    criterion.max.hundredths().min(i64::from(i32::MAX))
+                    CriterionUse::Judged {
+                        limit: criterion.max.hundredths().min(i64::from(i32::MAX)),
+                        deducts: criterion.is_deduction(),
+                    }
                 } else {
-                    NOT_JUDGED
+                    imports += 1;
+                    CriterionUse::Imported { slot: imports - 1 }
                 }
             })
             .collect();
         let mut blank = ModuleMarks {
             panel,
-            criteria,
-            sheet_limits,
-            cells: vec![Cell::EMPTY; (panel + 1) * criteria],
+            uses,
+            imports,
+            judged: vec![Cell::EMPTY; module.criteria.len() * panel],
+            imported: vec![Cell::EMPTY; imports],
             submitted: vec![false; panel],
             scores: vec![ModuleScore::default()],
             blank_score: ModuleScore::default(),
@@ -90,7 +112,8 @@ impl ModuleMarks {
         blank.rescore(0, module);
         let blank_score = blank.score(0);
         ModuleMarks {
-            cells: vec![Cell::EMPTY; teams * blank.block_len()],
+            judged: vec![Cell::EMPTY; teams * blank.judged.len()],
+            imported: vec![Cell::EMPTY; teams * imports],
             submitted: vec![false; teams * panel],
             scores: vec![blank_score; teams],
             blank_score,
@@ -105,7 +128,9 @@ impl ModuleMarks {
     /// Makes room for a team with nothing marked, in the next slot.
     pub(super) fn add_team(&mut self) {
         let block = self.block_len();
-        self.cells.resize(self.cells.len() + block, Cell::EMPTY);
+        self.judged.resize(self.judged.len() + block, Cell::EMPTY);
+        self.imported
+            .resize(self.imported.len() + self.imports, Cell::EMPTY);
         self.submitted
             .resize(self.submitted.len() + self.panel, false);
         self.scores.push(self.blank_score);
@@ -128,12 +153,13 @@ impl ModuleMarks {
     ) -> Result<(), BoardError> {
         let mut seen = SeenCriteria::default();
         for (n, &(criterion, points)) in marks.iter().enumerate() {
-            let Some(&limit) = self.sheet_limits.get(criterion) else {
-                return Err(BoardError::UnknownCriterion { module, criterion });
+            let limit = match self.uses.get(criterion) {
+                Some(&CriterionUse::Judged { limit, .. }) => limit,
+                Some(CriterionUse::Imported { .. }) => {
+                    return Err(BoardError::CriterionNotJudged { module, criterion })
+                }
+                None => return Err(BoardError::UnknownCriterion { module, criterion }),
             };
-            if limit == NOT_JUDGED {
-                return Err(BoardError::CriterionNotJudged { module, criterion });
-            }
             if seen.repeats(criterion, &marks[..n]) {
                 return Err(BoardError::DuplicateCriterion { criterion });
             }
@@ -158,7 +184,7 @@ impl ModuleMarks {
         };
         // A judge without a sheet here has no marks to clear (loading a board is all new sheets).
         let replaces = std::mem::replace(submitted, true);
-        let judged = self.judged_mut(team);
+        let judged = self.block_mut(team);
         if replaces {
             clear_judge(judged, panel, slot);
         }
@@ -175,13 +201,16 @@ impl ModuleMarks {
         let panel = self.panel;
         if let Some(submitted) = self.submitted_mut(team, slot) {
             *submitted = false;
-            clear_judge(self.judged_mut(team), panel, slot);
+            clear_judge(self.block_mut(team), panel, slot);
         }
     }
 
     pub(super) fn set_imported(&mut self, team: usize, criterion: usize, mark: Option<Mark>) {
+        let Some(&CriterionUse::Imported { slot }) = self.uses.get(criterion) else {
+            return;
+        };
         let value = mark.and_then(Cell::of).unwrap_or(Cell::EMPTY);
-        if let Some(cell) = self.imported_mut(team).get_mut(criterion) {
+        if let Some(cell) = self.imported.get_mut(team * self.imports + slot) {
             *cell = value;
         }
     }
@@ -190,21 +219,19 @@ impl ModuleMarks {
     /// aggregated over the judges who marked them (DESIGN §3.1), imported ones as loaded; `None`
     /// where nothing is there yet.
     pub(super) fn aggregated(&self, team: usize, module: &Module) -> Vec<Option<Mark>> {
-        self.each_aggregated(team, module).collect()
+        self.each_aggregated(team, module.aggregation)
+            .map(|(_, mark)| mark)
+            .collect()
     }
 
     /// Scores the team's module from its aggregated marks (§3.3) and marks it provisional while
     /// a panel judge's sheet or an imported mark is missing (§3.6). Work: criteria × panel size,
     /// nothing per other team.
     pub(super) fn rescore(&mut self, team: usize, module: &Module) {
-        let import_missing = module
-            .criteria
-            .iter()
-            .zip(self.imported(team))
-            .any(|(criterion, cell)| !criterion.is_judged() && *cell == Cell::EMPTY);
+        let import_missing = self.imported_of(team).contains(&Cell::EMPTY);
         let sheet_missing = self.submitted_of(team).contains(&false);
         let score = ModuleScore {
-            score: module_score_of(module, self.each_aggregated(team, module)),
+            score: module_score_of_counted(module, self.each_aggregated(team, module.aggregation)),
             provisional: import_missing || sheet_missing,
         };
         if let Some(slot) = self.scores.get_mut(team) {
@@ -212,61 +239,49 @@ impl ModuleMarks {
         }
     }
 
-    fn each_aggregated<'m>(
-        &'m self,
+    /// Per criterion in scheme order: whether it is a deduction, and its aggregated mark.
+    fn each_aggregated(
+        &self,
         team: usize,
-        module: &'m Module,
-    ) -> impl Iterator<Item = Option<Mark>> + 'm {
+        rule: AggregationRule,
+    ) -> impl Iterator<Item = (bool, Option<Mark>)> + '_ {
         let panel = self.panel;
-        let block = self.block(team);
-        let (judged, imported) = block.split_at(block.len().min(self.criteria * panel));
-        module
-            .criteria
-            .iter()
-            .enumerate()
-            .map(move |(c, criterion)| {
-                if criterion.is_judged() {
+        let judged = self.block(team);
+        let imported = self.imported_of(team);
+        self.uses.iter().enumerate().map(move |(c, &used)| {
+            let mark = match used {
+                CriterionUse::Judged { .. } => {
                     let cells = judged.get(c * panel..(c + 1) * panel).unwrap_or_default();
-                    aggregate_cells(module.aggregation, cells)
-                } else {
-                    imported.get(c).and_then(|cell| cell.mark())
+                    aggregate_cells(rule, cells)
                 }
-            })
+                CriterionUse::Imported { slot } => imported.get(slot).and_then(|cell| cell.mark()),
+            };
+            (used.deducts(), mark)
+        })
     }
 
     fn block_len(&self) -> usize {
-        (self.panel + 1) * self.criteria
+        self.uses.len() * self.panel
     }
 
     fn block(&self, team: usize) -> &[Cell] {
         let len = self.block_len();
-        self.cells
+        self.judged
             .get(team * len..(team + 1) * len)
             .unwrap_or_default()
     }
 
     fn block_mut(&mut self, team: usize) -> &mut [Cell] {
         let len = self.block_len();
-        self.cells
+        self.judged
             .get_mut(team * len..(team + 1) * len)
             .unwrap_or_default()
     }
 
-    fn judged_mut(&mut self, team: usize) -> &mut [Cell] {
-        let judged = self.criteria * self.panel;
-        let block = self.block_mut(team);
-        let end = judged.min(block.len());
-        &mut block[..end]
-    }
-
-    fn imported(&self, team: usize) -> &[Cell] {
-        let judged = self.criteria * self.panel;
-        self.block(team).get(judged..).unwrap_or_default()
-    }
-
-    fn imported_mut(&mut self, team: usize) -> &mut [Cell] {
-        let judged = self.criteria * self.panel;
-        self.block_mut(team).get_mut(judged..).unwrap_or_default()
+    fn imported_of(&self, team: usize) -> &[Cell] {
+        self.imported
+            .get(team * self.imports..(team + 1) * self.imports)
+            .unwrap_or_default()
     }
 
     fn submitted_of(&self, team: usize) -> &[bool] {

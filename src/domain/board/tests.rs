@@ -154,6 +154,58 @@ fn a_missing_imported_mark_keeps_the_score_provisional() -> Result<(), BoardErro
     Ok(())
 }
 
+/// The board keeps imported marks apart from judged ones, by their place among the module's
+/// imported criteria: with several, between judged ones, each mark must stay with its own
+/// criterion and team, a team added later included.
+#[test]
+fn imported_marks_between_judged_criteria_stay_with_their_criterion_and_team(
+) -> Result<(), BoardError> {
+    let module = Module {
+        code: "C".into(),
+        criteria: vec![
+            criterion("C1", 100, CriterionKind::Imported),
+            criterion("C2", 300, CriterionKind::Judgement),
+            criterion("C3", 200, CriterionKind::Imported),
+            criterion("C4", 100, CriterionKind::Deduction),
+        ],
+        weight: None,
+        aggregation: AggregationRule::Mean,
+        discrepancy_threshold: 1,
+    };
+    let scheme = vec![BoardModule {
+        module,
+        panel: vec![judge(1)],
+    }];
+    let mut board = Scoreboard::new(scheme, [team(1), team(2)])?;
+    board.add_team(team(3))?;
+    board.set_imported_mark(team(3), 0, 2, h(150))?;
+    board.set_imported_mark(team(2), 0, 0, h(40))?;
+    board.apply_sheet(&sheet(3, 0, 1, &[(1, 200), (3, 30)]))?;
+    assert_eq!(
+        board.criterion_marks(team(3), 0),
+        Some(vec![None, Some(h(200)), Some(h(150)), Some(h(30))])
+    );
+    assert_eq!(
+        board.criterion_marks(team(2), 0),
+        Some(vec![Some(h(40)), None, None, None])
+    );
+    let score = |board: &Scoreboard, t| board.team_result(team(t)).map(|r| r.modules[0]);
+    // 2 + 1.5 − 0.3, provisional while C1 is not imported.
+    let expected = ModuleScore {
+        score: h(320),
+        provisional: true,
+    };
+    assert_eq!(score(&board, 3), Some(expected));
+    board.set_imported_mark(team(3), 0, 0, h(100))?;
+    let expected = ModuleScore {
+        score: h(420),
+        provisional: false,
+    };
+    assert_eq!(score(&board, 3), Some(expected));
+    assert_eq!(score(&board, 1).map(|m| m.score), Some(Mark::ZERO));
+    Ok(())
+}
+
 #[test]
 fn a_new_sheet_from_the_same_judge_replaces_the_old_one() -> Result<(), BoardError> {
     let mut board = board(1);
