@@ -5,6 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
+use super::connection::on_backend;
 use super::schema::audit_events;
 use super::DbConnection;
 use crate::domain::audit::{record_hash, AuditRecord, GENESIS_HASH};
@@ -96,12 +97,12 @@ impl<'a> Entry<'a> {
 /// Appends `entry` to its chain. Call inside the transaction that makes the change. The unique
 /// (chain, seq) key turns a concurrent append on another node into a conflict, not a fork.
 pub fn append(conn: &mut DbConnection, entry: Entry<'_>) -> Result<AuditEvent, ApiError> {
-    let last: Option<(i64, String)> = audit_events::table
+    let last: Option<(i64, String)> = on_backend!(conn, |conn| audit_events::table
         .filter(audit_events::chain.eq(entry.chain))
         .order(audit_events::seq.desc())
         .select((audit_events::seq, audit_events::hash))
         .first(conn)
-        .optional()?;
+        .optional())?;
     let (seq, prev_hash) = match last {
         Some((seq, hash)) => (seq + 1, hash),
         None => (1, GENESIS_HASH.to_owned()),
@@ -141,7 +142,7 @@ pub fn append(conn: &mut DbConnection, entry: Entry<'_>) -> Result<AuditEvent, A
 /// `judging::insert_sheet`).
 fn insert(conn: &mut DbConnection, event: &AuditEvent) -> QueryResult<()> {
     use audit_events::dsl as a;
-    diesel::insert_into(audit_events::table)
+    on_backend!(conn, |conn| diesel::insert_into(audit_events::table)
         .values((
             a::id.eq(&event.id),
             a::chain.eq(&event.chain),
@@ -156,8 +157,8 @@ fn insert(conn: &mut DbConnection, event: &AuditEvent) -> QueryResult<()> {
             a::prev_hash.eq(&event.prev_hash),
             a::hash.eq(&event.hash),
         ))
-        .execute(conn)
-        .map(drop)
+        .execute(conn))
+    .map(drop)
 }
 
 /// A chain in order.

@@ -14,6 +14,24 @@ pub enum DbConnection {
     Sqlite(SqliteConnection),
 }
 
+/// Runs `$body` with `$inner` bound to the backend's own connection inside a [`DbConnection`].
+///
+/// For the statements of the sheet path, which the group-commit writer runs for every sheet. A
+/// statement run through `DbConnection` (diesel's `MultiConnection`) is written out as SQL text
+/// on every execution, twice (to ask whether it may be cached, then to collect its binds), even
+/// when its prepared statement is cached. Run on the backend's connection, a cached statement
+/// is found by its Rust type and only its binds are collected. `$body` is compiled once for
+/// each backend, so it is the same backend-neutral query either way.
+macro_rules! on_backend {
+    ($conn:expr, |$inner:ident| $body:expr) => {
+        match $conn {
+            $crate::store::DbConnection::Postgres($inner) => $body,
+            $crate::store::DbConnection::Sqlite($inner) => $body,
+        }
+    };
+}
+pub(crate) use on_backend;
+
 /// Opens connections for the pool by the URL's scheme, so a failure reports the real cause
 /// instead of the last backend tried.
 #[derive(Debug, Clone)]

@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::connection::on_backend;
 use super::contests::Contest;
 use super::schema::{
     contests, criteria, imported_marks, judge_sessions, judges, modules, panels, score_sheets,
@@ -188,14 +189,14 @@ pub fn session_caller(
     token_hash: &str,
     now: NaiveDateTime,
 ) -> QueryResult<Option<(Judge, Contest)>> {
-    judge_sessions::table
+    on_backend!(conn, |conn| judge_sessions::table
         .inner_join(judges::table.inner_join(contests::table))
         .filter(judge_sessions::token_hash.eq(token_hash))
         .filter(judge_sessions::expires_at.gt(now))
         .filter(judges::revoked_at.is_null())
         .select((Judge::as_select(), Contest::as_select()))
         .first(conn)
-        .optional()
+        .optional())
 }
 
 pub fn end_judge_sessions(conn: &mut DbConnection, judge_id: &str) -> QueryResult<usize> {
@@ -211,22 +212,22 @@ pub fn panel_module(
     judge_id: &str,
     code: &str,
 ) -> QueryResult<Option<StoredModule>> {
-    let module: Option<ModuleRow> = modules::table
+    let module: Option<ModuleRow> = on_backend!(conn, |conn| modules::table
         .inner_join(panels::table)
         .filter(modules::contest_id.eq(contest_id))
         .filter(modules::code.eq(code))
         .filter(panels::judge_id.eq(judge_id))
         .select(ModuleRow::as_select())
         .first(conn)
-        .optional()?;
+        .optional())?;
     let Some(module) = module else {
         return Ok(None);
     };
-    let criteria = criteria::table
+    let criteria = on_backend!(conn, |conn| criteria::table
         .filter(criteria::module_id.eq(&module.id))
         .order(criteria::position)
         .select(CriterionRow::as_select())
-        .load(conn)?;
+        .load(conn))?;
     Ok(Some(StoredModule { module, criteria }))
 }
 
@@ -266,11 +267,11 @@ pub fn sheet_by_client_id(
     conn: &mut DbConnection,
     client_id: &str,
 ) -> QueryResult<Option<ScoreSheet>> {
-    score_sheets::table
+    on_backend!(conn, |conn| score_sheets::table
         .filter(score_sheets::client_id.eq(client_id))
         .select(ScoreSheet::as_select())
         .first(conn)
-        .optional()
+        .optional())
 }
 
 pub fn sheet_for(
@@ -279,13 +280,13 @@ pub fn sheet_for(
     team_id: &str,
     module_id: &str,
 ) -> QueryResult<Option<ScoreSheet>> {
-    score_sheets::table
+    on_backend!(conn, |conn| score_sheets::table
         .filter(score_sheets::judge_id.eq(judge_id))
         .filter(score_sheets::team_id.eq(team_id))
         .filter(score_sheets::module_id.eq(module_id))
         .select(ScoreSheet::as_select())
         .first(conn)
-        .optional()
+        .optional())
 }
 
 pub fn sheets_of_module(conn: &mut DbConnection, module_id: &str) -> QueryResult<Vec<ScoreSheet>> {
@@ -313,7 +314,7 @@ pub fn sheets_of_judge(
 /// every sheet.)
 pub fn insert_sheet(conn: &mut DbConnection, sheet: &ScoreSheet) -> QueryResult<()> {
     use score_sheets::dsl as s;
-    diesel::insert_into(score_sheets::table)
+    on_backend!(conn, |conn| diesel::insert_into(score_sheets::table)
         .values((
             s::id.eq(&sheet.id),
             s::client_id.eq(&sheet.client_id),
@@ -329,8 +330,8 @@ pub fn insert_sheet(conn: &mut DbConnection, sheet: &ScoreSheet) -> QueryResult<
             s::updated_at.eq(sheet.updated_at),
             s::submitted_at.eq(sheet.submitted_at),
         ))
-        .execute(conn)
-        .map(drop)
+        .execute(conn))
+    .map(drop)
 }
 
 pub fn update_sheet(conn: &mut DbConnection, sheet: &ScoreSheet) -> QueryResult<()> {

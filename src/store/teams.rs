@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::connection::on_backend;
 use super::schema::{contestants, teams};
 use super::DbConnection;
 
@@ -81,12 +82,12 @@ pub fn find_by_code(
     contest_id: &str,
     code: &str,
 ) -> QueryResult<Option<Team>> {
-    teams::table
+    on_backend!(conn, |conn| teams::table
         .filter(teams::contest_id.eq(contest_id))
         .filter(teams::code.eq(code))
         .select(Team::as_select())
         .first(conn)
-        .optional()
+        .optional())
 }
 
 pub fn find_by_station(
