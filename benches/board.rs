@@ -14,6 +14,11 @@ use skillboard::live::board::{
 };
 use skillboard::live::patch::board_patch;
 
+/// The server's allocator (src/main.rs), so that the bench's allocations cost what the
+/// server's do.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn board(teams: usize, modules: usize) -> PublicBoard {
     let header = Header {
         contest: ContestHeader {

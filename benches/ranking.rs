@@ -13,6 +13,11 @@ use skillboard::domain::{
 };
 use uuid::Uuid;
 
+/// The server's allocator (src/main.rs), so that the bench's allocations cost what the
+/// server's do.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const TEAMS: u128 = 1_000;
 const MODULES: usize = 6;
 const CRITERIA: usize = 30;
