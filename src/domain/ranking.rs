@@ -2,7 +2,7 @@
 //! order (higher is better); teams still tied share a rank, standard competition ranking
 //! (1, 2, 2, 4).
 
-use std::cmp::Ordering;
+use std::cmp::{Ordering, Reverse};
 
 use serde::Serialize;
 use uuid::Uuid;
@@ -46,44 +46,113 @@ pub struct Standing {
 /// How two teams compare under the ranking rule: `Less` when `a` places before `b`, `Equal`
 /// when they share a rank.
 pub fn compare(a: &TeamResult, b: &TeamResult, tie_break: &[usize]) -> Ordering {
-    b.total.cmp(&a.total).then_with(|| {
+    compare_scores(
+        (a.total, |module| a.module_score(module)),
+        (b.total, |module| b.module_score(module)),
+        tie_break,
+    )
+}
+
+/// The ranking rule over two teams' totals and module scores, however they are held.
+fn compare_scores(
+    (a_total, a_score): (Mark, impl Fn(usize) -> Mark),
+    (b_total, b_score): (Mark, impl Fn(usize) -> Mark),
+    tie_break: &[usize],
+) -> Ordering {
+    b_total.cmp(&a_total).then_with(|| {
         tie_break
             .iter()
-            .map(|&module| b.module_score(module).cmp(&a.module_score(module)))
+            .map(|&module| b_score(module).cmp(&a_score(module)))
             .find(|order| order.is_ne())
             .unwrap_or(Ordering::Equal)
     })
 }
 
+/// The teams a ranking orders, read by index: a list of [`TeamResult`]s, or a board that reads
+/// them from its own tables without making one per team.
+pub(crate) trait Contenders {
+    fn count(&self) -> usize;
+    fn team(&self, index: usize) -> Uuid;
+    fn total(&self, index: usize) -> Mark;
+    /// As [`TeamResult::module_score`]: 0 for a module the team lacks.
+    fn module_score(&self, index: usize, module: usize) -> Mark;
+}
+
+impl Contenders for [TeamResult] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+
+    fn team(&self, index: usize) -> Uuid {
+        self[index].team
+    }
+
+    fn total(&self, index: usize) -> Mark {
+        self[index].total
+    }
+
+    fn module_score(&self, index: usize, module: usize) -> Mark {
+        self[index].module_score(module)
+    }
+}
+
 /// Ranks `results` under the ranking rule. Teams sharing a rank are listed by id, so the same
 /// results in any input order give the same output.
 pub fn rank(mut results: Vec<TeamResult>, tie_break: &[usize]) -> Vec<Standing> {
-    // With the id as the last key no two teams compare equal, so an unstable sort gives the one
-    // order a stable sort would, without the stable sort's scratch buffer.
-    results.sort_unstable_by(|a, b| compare(a, b, tie_break).then_with(|| a.team.cmp(&b.team)));
-    let mut ranks = Vec::with_capacity(results.len());
-    if !results.is_empty() {
-        ranks.push(1);
-    }
-    for (position, pair) in results.windows(2).enumerate() {
-        let rank = match ranks.last() {
-            Some(&previous) if compare(&pair[0], &pair[1], tie_break).is_eq() => previous,
-            _ => position + 2,
-        };
-        ranks.push(rank);
-    }
-    ranks
+    ranked_order(results.as_slice(), tie_break)
         .into_iter()
-        .zip(results)
-        .map(|(rank, result)| Standing {
-            rank,
-            award: None,
-            team: result.team,
-            total: result.total,
-            modules: result.modules,
-            provisional: result.provisional,
+        .map(|(rank, index)| {
+            let result = &mut results[index];
+            Standing {
+                rank,
+                award: None,
+                team: result.team,
+                total: result.total,
+                modules: std::mem::take(&mut result.modules),
+                provisional: result.provisional,
+            }
         })
         .collect()
+}
+
+/// `(rank, index)` of every contender, best first, teams sharing a rank by id. Indices are the
+/// contenders' own (`0..count`), so indexing with them cannot fail.
+///
+/// Totals settle nearly every comparison, so the teams are first sorted on 16-byte keys of
+/// total and index; only a run of equal totals is then sorted again under the whole rule
+/// (tie-break modules, then the id, so no two teams compare equal and the unstable sort's
+/// order is the one a stable sort would give).
+pub(crate) fn ranked_order<C: Contenders + ?Sized>(
+    teams: &C,
+    tie_break: &[usize],
+) -> Vec<(usize, usize)> {
+    let compare_at = |a: usize, b: usize| {
+        compare_scores(
+            (teams.total(a), |module| teams.module_score(a, module)),
+            (teams.total(b), |module| teams.module_score(b, module)),
+            tie_break,
+        )
+    };
+    let mut keys: Vec<(Reverse<Mark>, usize)> = (0..teams.count())
+        .map(|index| (Reverse(teams.total(index)), index))
+        .collect();
+    keys.sort_unstable();
+    for run in keys.chunk_by_mut(|a, b| a.0 == b.0) {
+        if run.len() > 1 {
+            run.sort_unstable_by(|&(_, a), &(_, b)| {
+                compare_at(a, b).then_with(|| teams.team(a).cmp(&teams.team(b)))
+            });
+        }
+    }
+    let mut order: Vec<(usize, usize)> = Vec::with_capacity(keys.len());
+    for (position, &(_, index)) in keys.iter().enumerate() {
+        let rank = match order.last() {
+            Some(&(rank, before)) if compare_at(before, index).is_eq() => rank,
+            _ => position + 1,
+        };
+        order.push((rank, index));
+    }
+    order
 }
 
 #[cfg(test)]

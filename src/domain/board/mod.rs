@@ -20,7 +20,7 @@ use module_marks::ModuleMarks;
 
 use super::awards::AwardTiers;
 use super::marks::Mark;
-use super::ranking::{rank, Standing, TeamResult};
+use super::ranking::{ranked_order, Contenders, Standing, TeamResult};
 use super::scheme::{CriterionKind, Module};
 use super::scoring::{total, ModuleScore};
 
@@ -223,10 +223,20 @@ impl Scoreboard {
 
     /// The ranking (DESIGN §3.4) with awards (§3.5) over all teams on the board.
     pub fn standings(&self, tie_break: &[usize], tiers: &AwardTiers) -> Vec<Standing> {
-        let results = (0..self.teams.len())
-            .filter_map(|slot| self.team_result_at(slot))
+        let mut standings: Vec<Standing> = ranked_order(self, tie_break)
+            .into_iter()
+            .filter_map(|(rank, slot)| {
+                let result = self.team_result_at(slot)?;
+                Some(Standing {
+                    rank,
+                    award: None,
+                    team: result.team,
+                    total: result.total,
+                    modules: result.modules,
+                    provisional: result.provisional,
+                })
+            })
             .collect();
-        let mut standings = rank(results, tie_break);
         tiers.assign(&mut standings);
         standings
     }
@@ -309,6 +319,27 @@ impl Scoreboard {
             provisional: modules.iter().any(|m| m.provisional),
             modules,
         })
+    }
+}
+
+/// The board ranks its teams by slot, reading totals and module scores where they are kept.
+impl Contenders for Scoreboard {
+    fn count(&self) -> usize {
+        self.teams.len()
+    }
+
+    fn team(&self, slot: usize) -> Uuid {
+        self.teams[slot].id
+    }
+
+    fn total(&self, slot: usize) -> Mark {
+        self.teams[slot].total
+    }
+
+    fn module_score(&self, slot: usize, module: usize) -> Mark {
+        self.marks
+            .get(module)
+            .map_or(Mark::ZERO, |marks| marks.score(slot).score)
     }
 }
 

@@ -4,6 +4,7 @@ use super::module_marks::SeenCriteria;
 use super::*;
 use crate::domain::aggregation::{aggregate, AggregationRule};
 use crate::domain::awards::AwardTier;
+use crate::domain::ranking::rank;
 use crate::domain::scheme::{Criterion, MarkInput};
 use crate::domain::scoring::module_score;
 
