@@ -507,6 +507,74 @@ fn any_events(teams: u128) -> impl Strategy<Value = Vec<Event>> {
         .prop_shuffle()
 }
 
+/// A batch of more than `bulk::PARALLEL_FROM` team × modules is scored on several threads,
+/// a run of modules each; every module of every team must come out as when the same sheets
+/// arrive one at a time.
+#[test]
+fn a_batch_scored_across_threads_matches_sheets_applied_one_at_a_time() {
+    let teams = 600;
+    let sheets: Vec<SubmittedSheet> =
+        (1..=teams)
+            .flat_map(|t| {
+                let scheme = scheme();
+                scheme
+                    .into_iter()
+                    .enumerate()
+                    .flat_map(move |(m, board_module)| {
+                        let judged: Vec<(usize, Criterion)> = board_module
+                            .module
+                            .criteria
+                            .into_iter()
+                            .enumerate()
+                            .filter(|(_, c)| c.is_judged())
+                            .collect();
+                        // Team 7's module B waits for its last judge: provisional in both boards.
+                        let panel = if t == 7 && m == 1 {
+                            4
+                        } else {
+                            board_module.panel.len()
+                        };
+                        board_module.panel.into_iter().take(panel).enumerate().map(
+                            move |(j, judge)| {
+                                let seed =
+                                    u32::try_from(t * 31 + j as u128 * 7 + m as u128).unwrap_or(0);
+                                SubmittedSheet {
+                                    team: team(t),
+                                    module: m,
+                                    judge,
+                                    marks: judged
+                                        .iter()
+                                        .map(|(i, c)| (*i, valid_points(c, seed + *i as u32)))
+                                        .collect(),
+                                }
+                            },
+                        )
+                    })
+            })
+            .collect();
+    // Every team × module is touched: enough to be split over threads.
+    assert!(teams as usize * scheme().len() >= bulk::PARALLEL_FROM);
+    let mut one_by_one = board(teams);
+    for sheet in &sheets {
+        assert_eq!(one_by_one.apply_sheet(sheet), Ok(()));
+    }
+    let mut in_bulk = board(teams);
+    {
+        let mut bulk = in_bulk.bulk();
+        for sheet in &sheets {
+            assert_eq!(bulk.apply_sheet(sheet), Ok(()));
+        }
+    }
+    let tiers = AwardTiers::default();
+    let standings = in_bulk.standings(&[1, 0], &tiers);
+    assert_eq!(standings, one_by_one.standings(&[1, 0], &tiers));
+    assert!(standings.iter().any(|s| s.total > Mark::ZERO));
+    let provisional = in_bulk
+        .team_result(team(7))
+        .map(|r| r.modules[1].provisional);
+    assert_eq!(provisional, Some(true));
+}
+
 fn apply(board: &mut Scoreboard, event: &Event) -> Result<(), BoardError> {
     match event {
         Event::Sheet(sheet) => board.apply_sheet(sheet),
