@@ -92,10 +92,7 @@ impl Drop for Bulk<'_> {
             .collect();
         score_across_threads(&mut work, threads);
         for &(team_slot, _) in &self.touched {
-            let total = board.total_of(team_slot);
-            if let Some(team) = board.teams.get_mut(team_slot) {
-                team.total = total;
-            }
+            board.retotal(team_slot);
         }
     }
 }

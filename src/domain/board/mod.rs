@@ -299,6 +299,11 @@ impl Scoreboard {
         {
             marks.rescore(team_slot, &board_module.module);
         }
+        self.retotal(team_slot);
+    }
+
+    /// Re-adds the team's total from its module scores as they stand.
+    fn retotal(&mut self, team_slot: usize) {
         let total = self.total_of(team_slot);
         if let Some(team) = self.teams.get_mut(team_slot) {
             team.total = total;
