@@ -43,6 +43,20 @@ pub struct Standing {
     pub provisional: bool,
 }
 
+impl Standing {
+    /// The team's line at `rank`, before awards are assigned.
+    pub(crate) fn placed(rank: usize, result: TeamResult) -> Standing {
+        Standing {
+            rank,
+            award: None,
+            team: result.team,
+            total: result.total,
+            modules: result.modules,
+            provisional: result.provisional,
+        }
+    }
+}
+
 /// How two teams compare under the ranking rule: `Less` when `a` places before `b`, `Equal`
 /// when they share a rank.
 pub fn compare(a: &TeamResult, b: &TeamResult, tie_break: &[usize]) -> Ordering {
@@ -98,20 +112,12 @@ impl Contenders for [TeamResult] {
 
 /// Ranks `results` under the ranking rule. Teams sharing a rank are listed by id, so the same
 /// results in any input order give the same output.
-pub fn rank(mut results: Vec<TeamResult>, tie_break: &[usize]) -> Vec<Standing> {
-    ranked_order(results.as_slice(), tie_break)
+pub fn rank(results: Vec<TeamResult>, tie_break: &[usize]) -> Vec<Standing> {
+    let order = ranked_order(results.as_slice(), tie_break);
+    let mut results: Vec<Option<TeamResult>> = results.into_iter().map(Some).collect();
+    order
         .into_iter()
-        .map(|(rank, index)| {
-            let result = &mut results[index];
-            Standing {
-                rank,
-                award: None,
-                team: result.team,
-                total: result.total,
-                modules: std::mem::take(&mut result.modules),
-                provisional: result.provisional,
-            }
-        })
+        .filter_map(|(rank, index)| Some(Standing::placed(rank, results[index].take()?)))
         .collect()
 }
 

@@ -225,17 +225,7 @@ impl Scoreboard {
     pub fn standings(&self, tie_break: &[usize], tiers: &AwardTiers) -> Vec<Standing> {
         let mut standings: Vec<Standing> = ranked_order(self, tie_break)
             .into_iter()
-            .filter_map(|(rank, slot)| {
-                let result = self.team_result_at(slot)?;
-                Some(Standing {
-                    rank,
-                    award: None,
-                    team: result.team,
-                    total: result.total,
-                    modules: result.modules,
-                    provisional: result.provisional,
-                })
-            })
+            .filter_map(|(rank, slot)| Some(Standing::placed(rank, self.team_result_at(slot)?)))
             .collect();
         tiers.assign(&mut standings);
         standings
