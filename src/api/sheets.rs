@@ -544,7 +544,7 @@ fn save_sheet(
                 ));
             }
             let sheet = ScoreSheet {
-                id: uuid::Uuid::new_v4().to_string(),
+                id: crate::store::time_ordered_id(),
                 client_id: client_id.to_owned(),
                 contest_id: contest.id.clone(),
                 module_id: module.module.id.clone(),

@@ -121,7 +121,7 @@ pub fn append(conn: &mut DbConnection, entry: Entry<'_>) -> Result<AuditEvent, A
     };
     let hash = record_hash(&prev_hash, &record);
     let event = AuditEvent {
-        id: uuid::Uuid::new_v4().to_string(),
+        id: super::time_ordered_id(),
         chain: entry.chain.to_owned(),
         seq,
         at,

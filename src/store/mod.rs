@@ -263,6 +263,14 @@ pub fn now() -> chrono::NaiveDateTime {
         .unwrap_or(now)
 }
 
+/// The id of a row in a table that grows with every sheet write (score sheets, audit events):
+/// a UUID v7, whose text sorts in creation order within this process. Each insert then lands
+/// at the end of the table's id index; random (v4) ids spread a batch's inserts over the whole
+/// index, and a group commit wrote one index page per event (BENCHMARKS.md, "Score sheets").
+pub fn time_ordered_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
 /// Opens the database and applies pending migrations without starting a server.
 pub fn migrate(target: &DatabaseTarget) -> Result<usize, StoreError> {
     let mut conn = ConnectionManager::new(target.clone(), true)
@@ -290,6 +298,14 @@ mod tests {
         .get_result(&mut conn)
         .unwrap();
         assert_eq!(used, 1, "SQLite was built without SQLITE_ENABLE_QPSG");
+    }
+
+    #[test]
+    fn time_ordered_ids_sort_in_the_order_they_were_made() {
+        let ids: Vec<String> = (0..10_000).map(|_| time_ordered_id()).collect();
+        for pair in ids.windows(2) {
+            assert!(pair[0] < pair[1], "{} came before {}", pair[0], pair[1]);
+        }
     }
 
     #[test]
