@@ -23,8 +23,43 @@ async fn load_tool(app: &TestApp, args: &[&str]) -> String {
     stdout
 }
 
+/// `skillboard-load floor-server` on a free port, stopped when dropped.
+struct FloorServer {
+    child: std::process::Child,
+    url: String,
+}
+
+impl FloorServer {
+    fn start() -> FloorServer {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_skillboard-load"))
+            .args(["floor-server", "--bind", "127.0.0.1:0", "--threads", "1"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("the floor server starts");
+        let mut first_line = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("piped stdout"))
+            .read_line(&mut first_line)
+            .expect("the floor server says where it listens");
+        let url = first_line
+            .trim()
+            .strip_prefix("floor server on ")
+            .unwrap_or_else(|| panic!("unexpected first line: {first_line}"))
+            .to_owned();
+        FloorServer { child, url }
+    }
+}
+
+impl Drop for FloorServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 async fn the_load_tool_runs_spectators_and_judges_against_a_server(backend: TestBackend) {
     let app = spawn_app(&backend).await;
+    let floor = FloorServer::start();
 
     let spectators = load_tool(
         &app,
@@ -40,6 +75,8 @@ async fn the_load_tool_runs_spectators_and_judges_against_a_server(backend: Test
             "3",
             "--seconds",
             "2",
+            "--floor",
+            &floor.url,
         ],
     )
     .await;
@@ -54,6 +91,34 @@ async fn the_load_tool_runs_spectators_and_judges_against_a_server(backend: Test
     );
     assert!(
         spectators.contains("socket-versions never delivered 0"),
+        "{spectators}"
+    );
+    // The worst submissions are named, with where their time went.
+    assert!(spectators.contains("slowest: #"), "{spectators}");
+    assert!(spectators.contains("to the first socket"), "{spectators}");
+    // The floor replays the board's own messages, one per board version the probe saw, and
+    // every socket gets each one.
+    let floor_line = spectators
+        .lines()
+        .find(|line| line.starts_with("floor: "))
+        .unwrap_or_else(|| panic!("no floor line in {spectators}"));
+    assert!(
+        floor_line.contains("12 connected, 0 failed"),
+        "{floor_line}"
+    );
+    assert!(
+        floor_line.contains("socket-versions never delivered 0"),
+        "{floor_line}"
+    );
+    let replayed: usize = floor_line
+        .split("the board's ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|count| count.parse().ok())
+        .unwrap_or_else(|| panic!("no replayed count in {floor_line}"));
+    assert!((1..=6).contains(&replayed), "{floor_line}");
+    assert!(
+        spectators.contains("p99 ratio skillboard / floor"),
         "{spectators}"
     );
 

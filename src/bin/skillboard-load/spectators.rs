@@ -56,24 +56,30 @@ struct Submission {
     ack_us: Option<u64>,
 }
 
-/// Every message the probe saw: version, arrival, and each row's total in hundredths.
-type ProbeLog = Vec<(i64, u64, HashMap<String, i64>)>;
+/// A message the probe saw.
+struct Seen {
+    version: i64,
+    at_us: u64,
+    /// What it carried (a patch, or a whole board) as the server sent it: the floor sends the
+    /// same sequence.
+    payload: String,
+    /// Each row's total in hundredths once the message is applied.
+    totals: HashMap<String, i64>,
+}
 
-async fn probe(
-    url: String,
-    mut stop: tokio::sync::watch::Receiver<bool>,
-) -> Result<(ProbeLog, String)> {
+type ProbeLog = Vec<Seen>;
+
+async fn probe(url: String, mut stop: tokio::sync::watch::Receiver<bool>) -> Result<ProbeLog> {
     let (mut socket, _) =
         tokio_tungstenite::connect_async_with_config(url, Some(socket_config()), true).await?;
     let mut log = ProbeLog::new();
     let mut board = Value::Null;
-    let mut last_payload = String::new();
     loop {
         tokio::select! {
-            _ = stop.changed() => return Ok((log, last_payload)),
+            _ = stop.changed() => return Ok(log),
             message = socket.next() => match message {
                 Some(Ok(Message::Text(text))) => {
-                    let at = now_us();
+                    let at_us = now_us();
                     let parsed: Value = serde_json::from_str(&text)?;
                     let Some(version) = parsed["version"].as_i64() else { continue };
                     if parsed["type"] == "patch" {
@@ -92,15 +98,12 @@ async fn probe(
                         Some((row["code"].as_str()?.to_owned(),
                               (row["total"].as_f64()? * 100.0).round() as i64))
                     }).collect();
-                    log.push((version, at, totals));
-                    // What the message carried (a patch or a whole board): the floor sends as
-                    // many bytes.
-                    for key in ["\"patch\":", "\"board\":"] {
-                        if let Some(start) = text.find(key) {
-                            last_payload = text[start + key.len()..text.len() - 1].to_owned();
-                            break;
-                        }
-                    }
+                    let payload = ["\"patch\":", "\"board\":"]
+                        .iter()
+                        .find_map(|key| Some(&text[text.find(key)? + key.len()..text.len() - 1]))
+                        .unwrap_or_default()
+                        .to_owned();
+                    log.push(Seen { version, at_us, payload, totals });
                 }
                 Some(Ok(_)) => {}
                 _ => return Err("the probe socket closed".into()),
@@ -109,21 +112,24 @@ async fn probe(
     }
 }
 
-/// Submits sheets at `rate` for `seconds`, one team after another.
+/// Submits sheets `first..` at `rate` for `seconds`, one team after another. Submission k is
+/// due at `origin + k / rate` whatever the phase, so that a phase's first sheet does not follow
+/// the last phase's last one at once (the hub would rightly hold it back to coalesce them).
+#[allow(clippy::too_many_arguments)]
 async fn judge_at_rate(
     judge: &Api,
     codes: &[String],
     criteria: &[String],
+    origin: tokio::time::Instant,
     first: usize,
     rate: f64,
     seconds: u64,
     client_ids: &[uuid::Uuid],
 ) -> Vec<Submission> {
     let count = (rate * seconds as f64).round() as usize;
-    let start = tokio::time::Instant::now();
     let mut out = Vec::with_capacity(count);
     for k in first..first + count {
-        tokio::time::sleep_until(start + Duration::from_secs_f64((k - first) as f64 / rate)).await;
+        tokio::time::sleep_until(origin + Duration::from_secs_f64(k as f64 / rate)).await;
         let team = k % codes.len();
         let version = (k / codes.len()) as i32 + 1;
         // Distinct from this team's previous mark: k and k - teams differ.
@@ -170,15 +176,16 @@ fn latencies(
 ) -> (String, u64) {
     let mut h = histogram();
     let (mut unmatched, mut incomplete, mut early) = (0, 0u64, 0);
-    for sub in subs {
+    let mut slowest = Vec::new();
+    let phase_start = subs.first().map_or(0, |sub| sub.sent_us);
+    for (k, sub) in subs.iter().enumerate() {
         let Some(ack) = sub.ack_us else { continue };
-        let version = probe
-            .iter()
-            .find(|(_, at, rows)| {
-                *at >= sub.sent_us && rows.get(&sub.code) == Some(&sub.hundredths)
-            })
-            .map(|(v, _, _)| *v);
-        let Some(stat) = version.and_then(|v| fleet.versions.get(&v)) else {
+        let shown = probe.iter().find(|seen| {
+            seen.at_us >= sub.sent_us && seen.totals.get(&sub.code) == Some(&sub.hundredths)
+        });
+        let Some((stat, seen)) =
+            shown.and_then(|seen| Some((fleet.versions.get(&seen.version)?, seen)))
+        else {
             unmatched += 1;
             continue;
         };
@@ -186,12 +193,22 @@ fn latencies(
         if stat.last_us < ack {
             early += 1;
         }
-        h.saturating_record(stat.last_us.saturating_sub(ack).max(1));
+        let latency = stat.last_us.saturating_sub(ack).max(1);
+        h.saturating_record(latency);
+        slowest.push(Slow {
+            latency,
+            index: k,
+            at: sub.sent_us.saturating_sub(phase_start),
+            to_first: stat.first_us.saturating_sub(ack),
+            bytes: seen.payload.len(),
+        });
     }
     let text = format!(
         "submit 2xx → last spectator: {}; unmatched submissions {unmatched}; socket-versions never \
-         delivered {incomplete}; versions that reached everyone before the 2xx did {early}",
-        summary(&h)
+         delivered {incomplete}; versions that reached everyone before the 2xx did {early}; \
+         slowest: {}",
+        summary(&h),
+        slowest_three(slowest)
     );
     (
         text,
@@ -201,6 +218,37 @@ fn latencies(
             h.value_at_quantile(0.99)
         },
     )
+}
+
+/// One submission's delay, and where it went: `to_first` is the 2xx → the first socket's
+/// receipt (the server's work before its fan-out), the rest is the fan-out to the last socket.
+struct Slow {
+    latency: u64,
+    index: usize,
+    at: u64,
+    to_first: u64,
+    bytes: usize,
+}
+
+/// The three slowest submissions, so that a p99 set by one stall says when it came and whether
+/// it was before or during the fan-out.
+fn slowest_three(mut slowest: Vec<Slow>) -> String {
+    slowest.sort_unstable_by_key(|slow| std::cmp::Reverse(slow.latency));
+    slowest
+        .iter()
+        .take(3)
+        .map(|s| {
+            format!(
+                "#{} at {:.1} s: {:.1} ms ({:.1} ms to the first socket, {} bytes)",
+                s.index,
+                s.at as f64 / 1e6,
+                ms(s.latency),
+                ms(s.to_first),
+                s.bytes
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn delivery(fleet: &FleetReport) -> String {
@@ -265,10 +313,12 @@ pub async fn run(args: SpectatorArgs, slow: bool) -> Result<()> {
     let (stop_probe, stop_rx) = tokio::sync::watch::channel(false);
     let probe_task = tokio::spawn(probe(url.clone(), stop_rx));
     tokio::time::sleep(Duration::from_millis(500)).await;
+    let origin = tokio::time::Instant::now();
     let phase_a = judge_at_rate(
         &judge,
         &contest.codes,
         criteria,
+        origin,
         0,
         args.rate,
         args.seconds,
@@ -301,6 +351,7 @@ pub async fn run(args: SpectatorArgs, slow: bool) -> Result<()> {
             &judge,
             &contest.codes,
             criteria,
+            origin,
             phase_a.len(),
             args.rate,
             args.seconds,
@@ -318,6 +369,7 @@ pub async fn run(args: SpectatorArgs, slow: bool) -> Result<()> {
             &judge,
             &contest.codes,
             criteria,
+            origin,
             phase_a.len() + control.len(),
             args.rate,
             args.seconds,
@@ -347,7 +399,7 @@ pub async fn run(args: SpectatorArgs, slow: bool) -> Result<()> {
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
     let _ = stop_probe.send(true);
-    let (probe_log, last_payload) = probe_task.await??;
+    let probe_log = probe_task.await??;
     let rss_end = server_rss(&admin, pid).await;
     let report = fleet.stop().await?;
     let metrics_after = admin.metrics().await;
@@ -382,7 +434,7 @@ pub async fn run(args: SpectatorArgs, slow: bool) -> Result<()> {
         println!("skillboard: {text}");
     }
     if let Some(floor) = &args.floor {
-        let floor_p99 = floor_phase(floor, &args, &last_payload).await?;
+        let floor_p99 = floor_phase(floor, &args, &probe_log).await?;
         println!(
             "p99 ratio skillboard / floor = {:.2} ({:.1} ms / {:.1} ms)",
             p99 as f64 / floor_p99.max(1) as f64,
@@ -393,9 +445,13 @@ pub async fn run(args: SpectatorArgs, slow: bool) -> Result<()> {
     Ok(())
 }
 
-/// The same fan-out through the bare floor server: the same number of sockets, as many bytes
-/// as the board's last update carried (a patch, or the whole board), at the same rate.
-async fn floor_phase(floor: &str, args: &SpectatorArgs, board: &str) -> Result<u64> {
+/// The same fan-out through the bare floor server: the same number of sockets, and the same
+/// messages as the board sent (its snapshot, then each patch or whole board in order, as the
+/// probe got them), published at the same rate.
+async fn floor_phase(floor: &str, args: &SpectatorArgs, board: &ProbeLog) -> Result<u64> {
+    let (snapshot, updates) = board
+        .split_first()
+        .ok_or("the probe saw no board message to replay")?;
     let mut fleet = Fleet::open(floor, args.spectators, args.per_process, None)?;
     let (connected, failed) = fleet.ready().await?;
     let (mut publisher, _) =
@@ -403,19 +459,21 @@ async fn floor_phase(floor: &str, args: &SpectatorArgs, board: &str) -> Result<u
     // Version 0 plays the snapshot: sockets count versions after their first message.
     publisher
         .send(Message::text(format!(
-            "{{\"type\":\"snapshot\",\"version\":0,\"board\":{board}}}"
+            "{{\"type\":\"snapshot\",\"version\":0,\"board\":{}}}",
+            snapshot.payload
         )))
         .await?;
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let count = (args.rate * args.seconds as f64).round() as i64;
     let start = tokio::time::Instant::now();
     let mut sent = Vec::new();
-    for v in 1..=count {
-        tokio::time::sleep_until(start + Duration::from_secs_f64((v - 1) as f64 / args.rate)).await;
-        sent.push((v, now_us()));
+    for (k, update) in updates.iter().enumerate() {
+        tokio::time::sleep_until(start + Duration::from_secs_f64(k as f64 / args.rate)).await;
+        let version = k as i64 + 1;
+        sent.push((version, now_us()));
         publisher
             .send(Message::text(format!(
-                "{{\"type\":\"update\",\"version\":{v},\"board\":{board}}}"
+                "{{\"type\":\"update\",\"version\":{version},\"board\":{}}}",
+                update.payload
             )))
             .await?;
     }
@@ -429,11 +487,15 @@ async fn floor_phase(floor: &str, args: &SpectatorArgs, board: &str) -> Result<u
             h.saturating_record(stat.last_us.saturating_sub(at).max(1));
         }
     }
+    let sizes = updates.iter().map(|update| update.payload.len());
     println!(
         "floor: {connected} connected, {failed} failed; publish → last spectator: {}; \
-         socket-versions never delivered {incomplete}; {} bytes a message",
+         socket-versions never delivered {incomplete}; the board's {} messages replayed, \
+         {}–{} bytes of payload",
         summary(&h),
-        board.len() + 40
+        updates.len(),
+        sizes.clone().min().unwrap_or(0),
+        sizes.max().unwrap_or(0)
     );
     Ok(if h.is_empty() {
         0

@@ -198,12 +198,24 @@ impl Crowd {
 }
 
 /// Per board version: sockets that got it, sockets that only got a later version instead
-/// (it was coalesced or dropped for them), and when the last of them got it.
+/// (it was coalesced or dropped for them), and when the first and the last of them got it.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
 pub struct VersionStat {
     pub exact: u64,
     pub late: u64,
+    /// 0 until a socket got it.
+    pub first_us: u64,
     pub last_us: u64,
+}
+
+impl VersionStat {
+    fn arrived(&mut self, first_us: u64, last_us: u64) {
+        self.first_us = match self.first_us {
+            0 => first_us,
+            seen => seen.min(first_us),
+        };
+        self.last_us = self.last_us.max(last_us);
+    }
 }
 
 /// Which versions each socket got, and when the last socket got each version (or a later
@@ -231,7 +243,7 @@ pub fn aggregate(logs: &[Log]) -> BTreeMap<i64, VersionStat> {
             } else {
                 stat.late += 1;
             }
-            stat.last_us = stat.last_us.max(at);
+            stat.arrived(at, at);
         }
     }
     stats
@@ -243,7 +255,7 @@ pub fn merge(into: &mut BTreeMap<i64, VersionStat>, other: BTreeMap<i64, Version
         let e = into.entry(v).or_default();
         e.exact += s.exact;
         e.late += s.late;
-        e.last_us = e.last_us.max(s.last_us);
+        e.arrived(s.first_us, s.last_us);
     }
 }
 
