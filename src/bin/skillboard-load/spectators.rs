@@ -201,6 +201,7 @@ fn latencies(
             at: sub.sent_us.saturating_sub(phase_start),
             to_first: stat.first_us.saturating_sub(ack),
             bytes: seen.payload.len(),
+            skipped: stat.late,
         });
     }
     let text = format!(
@@ -228,6 +229,8 @@ struct Slow {
     at: u64,
     to_first: u64,
     bytes: usize,
+    /// Sockets that got a later version instead of this one.
+    skipped: u64,
 }
 
 /// The three slowest submissions, so that a p99 set by one stall says when it came and whether
@@ -239,12 +242,14 @@ fn slowest_three(mut slowest: Vec<Slow>) -> String {
         .take(3)
         .map(|s| {
             format!(
-                "#{} at {:.1} s: {:.1} ms ({:.1} ms to the first socket, {} bytes)",
+                "#{} at {:.1} s: {:.1} ms ({:.1} ms to the first socket, {} bytes, skipped by {} \
+                 sockets)",
                 s.index,
                 s.at as f64 / 1e6,
                 ms(s.latency),
                 ms(s.to_first),
-                s.bytes
+                s.bytes,
+                s.skipped
             )
         })
         .collect::<Vec<_>>()
