@@ -85,6 +85,11 @@ async fn the_load_tool_runs_spectators_and_judges_against_a_server(backend: Test
         "{spectators}"
     );
     assert!(spectators.contains("(n = 6)"), "{spectators}");
+    // Every socket's receipt of every submission, gathered from both processes: 12 × 6.
+    assert!(
+        spectators.contains("(every delivery, to the ms): p50") && spectators.contains("(n = 72)"),
+        "{spectators}"
+    );
     assert!(
         spectators.contains("unmatched submissions 0"),
         "{spectators}"

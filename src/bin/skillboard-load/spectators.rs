@@ -167,14 +167,34 @@ async fn judge_at_rate(
     out
 }
 
-/// Latency from each acknowledged submission to the last spectator, over what the fleet saw.
+/// A phase's latencies: the text to print and the two p99s a verdict can compare.
+struct PhaseLatencies {
+    text: String,
+    /// Over submissions, each one's 2xx → the last spectator's receipt.
+    last_p99: u64,
+    /// Over every delivery of a submission to a socket (to the millisecond): the delay the
+    /// spectators themselves saw, from hundreds of thousands of samples rather than hundreds.
+    delivery_p99: u64,
+}
+
+fn p99(h: &hdrhistogram::Histogram<u64>) -> u64 {
+    if h.is_empty() {
+        0
+    } else {
+        h.value_at_quantile(0.99)
+    }
+}
+
+/// Latency from each acknowledged submission to the last spectator, and to every spectator,
+/// over what the fleet saw.
 fn latencies(
     subs: &[Submission],
     probe: &ProbeLog,
     fleet: &FleetReport,
     sockets: u64,
-) -> (String, u64) {
+) -> PhaseLatencies {
     let mut h = histogram();
+    let mut deliveries = histogram();
     let (mut unmatched, mut incomplete, mut early) = (0, 0u64, 0);
     let mut slowest = Vec::new();
     let phase_start = subs.first().map_or(0, |sub| sub.sent_us);
@@ -195,30 +215,36 @@ fn latencies(
         }
         let latency = stat.last_us.saturating_sub(ack).max(1);
         h.saturating_record(latency);
+        for (&ms, &count) in &stat.per_ms {
+            let at = (ms + 1) * 1_000;
+            let _ = deliveries.record_n(at.saturating_sub(ack).max(1), u64::from(count));
+        }
+        let to_half = stat
+            .reached_share(0.5)
+            .map_or(0, |at| at.saturating_sub(ack));
         slowest.push(Slow {
             latency,
             index: k,
             at: sub.sent_us.saturating_sub(phase_start),
             to_first: stat.first_us.saturating_sub(ack),
+            to_half,
             bytes: seen.payload.len(),
             skipped: stat.late,
         });
     }
     let text = format!(
-        "submit 2xx → last spectator: {}; unmatched submissions {unmatched}; socket-versions never \
-         delivered {incomplete}; versions that reached everyone before the 2xx did {early}; \
-         slowest: {}",
+        "submit 2xx → last spectator: {}; → each spectator (every delivery, to the ms): {}; \
+         unmatched submissions {unmatched}; socket-versions never delivered {incomplete}; \
+         versions that reached everyone before the 2xx did {early}; slowest: {}",
         summary(&h),
+        summary(&deliveries),
         slowest_three(slowest)
     );
-    (
+    PhaseLatencies {
         text,
-        if h.is_empty() {
-            0
-        } else {
-            h.value_at_quantile(0.99)
-        },
-    )
+        last_p99: p99(&h),
+        delivery_p99: p99(&deliveries),
+    }
 }
 
 /// One submission's delay, and where it went: `to_first` is the 2xx → the first socket's
@@ -228,6 +254,9 @@ struct Slow {
     index: usize,
     at: u64,
     to_first: u64,
+    /// The 2xx → half the sockets' receipt, to the millisecond: near `to_first` when the
+    /// fan-out was late for a few sockets only, near `latency` when it was late for all.
+    to_half: u64,
     bytes: usize,
     /// Sockets that got a later version instead of this one.
     skipped: u64,
@@ -242,12 +271,13 @@ fn slowest_three(mut slowest: Vec<Slow>) -> String {
         .take(3)
         .map(|s| {
             format!(
-                "#{} at {:.1} s: {:.1} ms ({:.1} ms to the first socket, {} bytes, skipped by {} \
-                 sockets)",
+                "#{} at {:.1} s: {:.1} ms ({:.1} ms to the first socket, {:.0} ms to half of \
+                 them, {} bytes, skipped by {} sockets)",
                 s.index,
                 s.at as f64 / 1e6,
                 ms(s.latency),
                 ms(s.to_first),
+                ms(s.to_half),
                 s.bytes,
                 s.skipped
             )
@@ -422,22 +452,31 @@ pub async fn run(args: SpectatorArgs, slow: bool) -> Result<()> {
         metric(&metrics_after, "skillboard_socket_snapshots_sent_total") - metric(&metrics_before, "skillboard_socket_snapshots_sent_total"),
         mib(rss_end)
     );
-    let (text, p99) = latencies(&phase_a, &probe_log, &report, connected);
+    let first = latencies(&phase_a, &probe_log, &report, connected);
     if slow {
-        let (text_control, p99_control) = latencies(&control, &probe_log, &report, connected);
-        let (text_b, p99_b) = latencies(&phase_b, &probe_log, &report, reading);
-        println!("phase 1 (all read, warm-up): {text}");
-        println!("phase 2 (all read, control): {text_control}");
-        println!("phase 3 (slow stopped):      {text_b}");
+        let control = latencies(&control, &probe_log, &report, connected);
+        let with_slow = latencies(&phase_b, &probe_log, &report, reading);
+        println!("phase 1 (all read, warm-up): {}", first.text);
+        println!("phase 2 (all read, control): {}", control.text);
+        println!("phase 3 (slow stopped):      {}", with_slow.text);
+        let moved = |before: u64, after: u64| (after as f64 / before.max(1) as f64 - 1.0) * 100.0;
         println!(
-            "others' p99 moved by {:+.1} % with slow sockets (phase 3 against phase 2); server RSS during phase 3 up to {} (end {})",
-            (p99_b as f64 / p99_control.max(1) as f64 - 1.0) * 100.0,
+            "others' p99 moved by {:+.1} % with slow sockets, over every delivery ({:.1} → {:.1} \
+             ms; phase 3 against phase 2), and by {:+.1} % over each submission's last spectator \
+             ({:.1} → {:.1} ms); server RSS during phase 3 up to {} (end {})",
+            moved(control.delivery_p99, with_slow.delivery_p99),
+            ms(control.delivery_p99),
+            ms(with_slow.delivery_p99),
+            moved(control.last_p99, with_slow.last_p99),
+            ms(control.last_p99),
+            ms(with_slow.last_p99),
             mib(rss_b.iter().flatten().max().copied()),
             mib(rss_end)
         );
     } else {
-        println!("skillboard: {text}");
+        println!("skillboard: {}", first.text);
     }
+    let p99 = first.last_p99;
     if let Some(floor) = &args.floor {
         let floor_p99 = floor_phase(floor, &args, &probe_log).await?;
         println!(
@@ -502,9 +541,5 @@ async fn floor_phase(floor: &str, args: &SpectatorArgs, board: &ProbeLog) -> Res
         sizes.clone().min().unwrap_or(0),
         sizes.max().unwrap_or(0)
     );
-    Ok(if h.is_empty() {
-        0
-    } else {
-        h.value_at_quantile(0.99)
-    })
+    Ok(p99(&h))
 }
