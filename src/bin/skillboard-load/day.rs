@@ -17,7 +17,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::api::{judge_session, metric, set_up, sheet, Api, ContestSpec};
 use crate::fleet::Fleet;
-use crate::report::{histogram, mib, server_rss, summary};
+use crate::report::{histogram, mib, ms, server_rss, summary};
 use crate::watch::{socket_config, version_of};
 use crate::{now_us, Result, ServerArgs};
 
@@ -160,6 +160,7 @@ pub async fn run(args: DayArgs, soak: bool) -> Result<()> {
 
     let mut samples = Vec::new();
     let started = Instant::now();
+    let started_us = now_us();
     while Instant::now() < until {
         tokio::time::sleep(Duration::from_secs(args.sample_seconds)).await;
         let text = admin.metrics().await;
@@ -185,23 +186,40 @@ pub async fn run(args: DayArgs, soak: bool) -> Result<()> {
     let probe_log = probe_task.await.unwrap_or_default();
     let report = fleet.stop().await?;
     let mut h = histogram();
+    let mut slowest = Vec::new();
     for ack in acks {
         let Some(&(version, _)) = probe_log.iter().find(|(_, at)| *at >= ack) else {
             continue;
         };
         if let Some(stat) = report.versions.get(&version) {
-            h.saturating_record(stat.last_us.saturating_sub(ack).max(1));
+            let latency = stat.last_us.saturating_sub(ack).max(1);
+            h.saturating_record(latency);
+            slowest.push((latency, ack, stat));
         }
     }
+    slowest.sort_unstable_by_key(|(latency, ..)| std::cmp::Reverse(*latency));
+    let slowest: Vec<String> = slowest
+        .iter()
+        .take(3)
+        .map(|(latency, ack, stat)| {
+            format!(
+                "acknowledged at {:.1} s: {:.1} ms ({})",
+                ack.saturating_sub(started_us) as f64 / 1e6,
+                ms(*latency),
+                stat.spread_after(*ack)
+            )
+        })
+        .collect();
     let exact: u64 = report.versions.values().map(|s| s.exact).sum();
     let late: u64 = report.versions.values().map(|s| s.late).sum();
     println!(
         "{} sheets, {} errors; 2xx → last spectator {}; updates delivered {exact}, skipped {late}, \
-         sockets closed by the server {}",
+         sockets closed by the server {}; slowest: {}",
         tally.acked.load(Ordering::Relaxed),
         tally.errors.load(Ordering::Relaxed),
         summary(&h),
-        report.closed_early
+        report.closed_early,
+        slowest.join(", ")
     );
     if soak {
         verdict(

@@ -219,15 +219,11 @@ fn latencies(
             let at = (ms + 1) * 1_000;
             let _ = deliveries.record_n(at.saturating_sub(ack).max(1), u64::from(count));
         }
-        let to_half = stat
-            .reached_share(0.5)
-            .map_or(0, |at| at.saturating_sub(ack));
         slowest.push(Slow {
             latency,
             index: k,
             at: sub.sent_us.saturating_sub(phase_start),
-            to_first: stat.first_us.saturating_sub(ack),
-            to_half,
+            spread: stat.spread_after(ack),
             bytes: seen.payload.len(),
             skipped: stat.late,
         });
@@ -247,16 +243,13 @@ fn latencies(
     }
 }
 
-/// One submission's delay, and where it went: `to_first` is the 2xx → the first socket's
-/// receipt (the server's work before its fan-out), the rest is the fan-out to the last socket.
+/// One submission's delay to its last socket, and where it went (`spread`).
 struct Slow {
     latency: u64,
     index: usize,
     at: u64,
-    to_first: u64,
-    /// The 2xx → half the sockets' receipt, to the millisecond: near `to_first` when the
-    /// fan-out was late for a few sockets only, near `latency` when it was late for all.
-    to_half: u64,
+    /// When the first, half and 90 % of the sockets got it, after the 2xx.
+    spread: String,
     bytes: usize,
     /// Sockets that got a later version instead of this one.
     skipped: u64,
@@ -271,13 +264,11 @@ fn slowest_three(mut slowest: Vec<Slow>) -> String {
         .take(3)
         .map(|s| {
             format!(
-                "#{} at {:.1} s: {:.1} ms ({:.1} ms to the first socket, {:.0} ms to half of \
-                 them, {} bytes, skipped by {} sockets)",
+                "#{} at {:.1} s: {:.1} ms ({}, {} bytes, skipped by {} sockets)",
                 s.index,
                 s.at as f64 / 1e6,
                 ms(s.latency),
-                ms(s.to_first),
-                ms(s.to_half),
+                s.spread,
                 s.bytes,
                 s.skipped
             )

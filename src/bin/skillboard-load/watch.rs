@@ -232,6 +232,19 @@ impl VersionStat {
         self.last_us = self.last_us.max(last_us);
     }
 
+    /// How the fan-out of this version went, counted from `ack_us` (a submission's 2xx): when
+    /// the first socket got it (the server's work before the fan-out), and half and 90 % of
+    /// them (a late fan-out, or a few late sockets).
+    pub fn spread_after(&self, ack_us: u64) -> String {
+        let after = |at: Option<u64>| at.map_or(0.0, |at| at.saturating_sub(ack_us) as f64 / 1e3);
+        format!(
+            "{:.1} ms to the first socket, {:.0} / {:.0} ms to half / 90 % of them",
+            after(Some(self.first_us)),
+            after(self.reached_share(0.5)),
+            after(self.reached_share(0.9))
+        )
+    }
+
     /// When the socket at `share` (0–1) of those that got this version got it, to the
     /// millisecond (µs since the epoch, the end of that millisecond).
     pub fn reached_share(&self, share: f64) -> Option<u64> {
