@@ -145,6 +145,24 @@ impl Fixture {
         self.app.hub.contest_changed(&self.contest_id);
     }
 
+    /// Stores (or replaces) submitted sheets of judge `module` for each of `teams`, all with
+    /// `points` hundredths, in one transaction, then tells the hub once: one board version in
+    /// which many rows change.
+    pub async fn submit_many(
+        &self,
+        teams: &[usize],
+        module: usize,
+        points: i64,
+        at: NaiveDateTime,
+    ) {
+        let sheets = teams
+            .iter()
+            .map(|&team| self.sheet(team, module, points, at, sheet_status::SUBMITTED))
+            .collect();
+        self.store(sheets).await;
+        self.app.hub.contest_changed(&self.contest_id);
+    }
+
     pub async fn store_sheet(
         &self,
         team: usize,
@@ -153,8 +171,20 @@ impl Fixture {
         at: NaiveDateTime,
         status: &str,
     ) {
+        let sheet = self.sheet(team, module, points, at, status);
+        self.store(vec![sheet]).await;
+    }
+
+    fn sheet(
+        &self,
+        team: usize,
+        module: usize,
+        points: i64,
+        at: NaiveDateTime,
+        status: &str,
+    ) -> ScoreSheet {
         let code = ["A1", "B1"][module];
-        let sheet = ScoreSheet {
+        ScoreSheet {
             id: uuid::Uuid::new_v4().to_string(),
             client_id: uuid::Uuid::new_v4().to_string(),
             contest_id: self.contest_id.clone(),
@@ -168,24 +198,29 @@ impl Fixture {
             created_at: at,
             updated_at: Utc::now().naive_utc(),
             submitted_at: (status == sheet_status::SUBMITTED).then_some(at),
-        };
+        }
+    }
+
+    async fn store(&self, sheets: Vec<ScoreSheet>) {
         self.app
             .db
             .write(move |conn| {
-                diesel::delete(
-                    score_sheets::table
-                        .filter(score_sheets::judge_id.eq(&sheet.judge_id))
-                        .filter(score_sheets::team_id.eq(&sheet.team_id))
-                        .filter(score_sheets::module_id.eq(&sheet.module_id)),
-                )
-                .execute(conn)?;
-                diesel::insert_into(score_sheets::table)
-                    .values(&sheet)
+                for sheet in &sheets {
+                    diesel::delete(
+                        score_sheets::table
+                            .filter(score_sheets::judge_id.eq(&sheet.judge_id))
+                            .filter(score_sheets::team_id.eq(&sheet.team_id))
+                            .filter(score_sheets::module_id.eq(&sheet.module_id)),
+                    )
                     .execute(conn)?;
+                    diesel::insert_into(score_sheets::table)
+                        .values(sheet)
+                        .execute(conn)?;
+                }
                 Ok(())
             })
             .await
-            .expect("sheet stored");
+            .expect("sheets stored");
     }
 
     pub fn board_path(&self) -> String {

@@ -315,7 +315,10 @@ async fn a_graceful_stop_closes_sockets_with_going_away(backend: TestBackend) {
 }
 
 /// Submits sheets that reorder the board, one round at a time (with `pause` after each), until
-/// `done`; the active client must receive every round's update meanwhile.
+/// `done`; the active client must receive every round's update meanwhile. Each round changes a
+/// hundred teams' rows, so its patch carries kilobytes: a patch lists only what changed, and
+/// one team's move alone is a few hundred bytes, which would take a thousand rounds to fill a
+/// stopped reader's buffers.
 async fn move_the_board_until(
     f: &crate::boards::Fixture,
     active: &mut Socket,
@@ -329,7 +332,8 @@ async fn move_the_board_until(
         rounds += 1;
         assert!(rounds <= 400, "never came: {what}");
         let points = 50 * (i64::try_from(rounds).unwrap() % 21);
-        f.submit(rounds % 40, 0, points, Utc::now().naive_utc())
+        let teams: Vec<usize> = (0..100).map(|i| (rounds * 100 + i) % 1000).collect();
+        f.submit_many(&teams, 0, points, Utc::now().naive_utc())
             .await;
         let update = until(active, "the active client's update", |m| {
             is_update(m) && version(m) > latest

@@ -60,6 +60,30 @@ async fn the_spectator_board_moves_without_a_reload_when_a_sheet_is_submitted() 
         .eval("document.documentElement.dataset.lastMessage")
         .await;
     assert_eq!(last, json!("patch"));
+    // The patched board is the server's: every team, top to bottom, with its rank and award.
+    let shown = browser
+        .eval(
+            "[...document.querySelectorAll('#rows tr')].map((tr) => \
+             [tr.dataset.key, Number(tr.dataset.rank), (tr.className.match(/award-\\d+/) || [''])[0]])",
+        )
+        .await;
+    let board = app
+        .anonymous()
+        .get("/api/v1/contests/ecommerce-2026/board")
+        .await;
+    assert_eq!(board.status, 200, "{}", board.body);
+    let expected: Vec<serde_json::Value> = board.body["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|row| {
+            let class = row["award"]
+                .as_u64()
+                .map_or(String::new(), |award| format!("award-{award}"));
+            json!([row["code"], row["rank"], class])
+        })
+        .collect();
+    assert_eq!(shown, json!(expected));
     let page = browser.eval("document.body.innerText").await;
     let text = page.as_str().unwrap_or_default();
     // The fixture's teams are named 参赛队 1..3; a codes board shows only codes and stations.

@@ -175,20 +175,44 @@ function showNotPublic() {
   notice.textContent = t("notPublic");
 }
 
-// A patch (docs/boards.md) names every row by team code, top to bottom, with its rank and
-// award, and carries the rows whose content changed; the others are kept from the last board.
-// Null when it names a team this page never saw: the caller asks for a fresh snapshot.
+// A patch (docs/boards.md) names the teams that left (`removed`) and, by increasing index, the
+// teams that are new or moved past others (`moves`: [code, index]); the other teams keep their
+// order. Ranks and awards come as runs from the top ([step from the rank above, rows] and
+// [award, rows]); `rows` carries the rows whose content changed, the others are kept from the
+// last board. Null when the patch does not fit this page's board: the caller asks for a fresh
+// snapshot.
 function applyPatch(previous, patch) {
-  const known = new Map(previous.rows.map((row) => [row.code, row]));
-  for (const row of patch.rows) known.set(row.code, row);
-  const { order, ranks, awards, rows: changed, ...header } = patch;
-  const rows = [];
-  for (let i = 0; i < order.length; i += 1) {
-    const row = known.get(order[i]);
-    if (!row) return null;
-    rows.push({ ...row, rank: ranks[i], award: awards[i] });
+  try {
+    const { removed, moves, ranks, awards, rows: changed, ...header } = patch;
+    const known = new Map(previous.rows.map((row) => [row.code, row]));
+    for (const row of changed) known.set(row.code, row);
+    const leaving = new Set([...removed, ...moves.map(([code]) => code)]);
+    const order = previous.rows.map((row) => row.code).filter((code) => !leaving.has(code));
+    for (const [code, index] of moves) {
+      if (index > order.length) return null;
+      order.splice(index, 0, code);
+    }
+    const expand = (runs, next) => {
+      const values = [];
+      for (const [value, count] of runs) {
+        if (values.length + count > order.length) return null;
+        for (let i = 0; i < count; i += 1) values.push(next(values[values.length - 1], value));
+      }
+      return values.length === order.length ? values : null;
+    };
+    const rankList = expand(ranks, (above, step) => (above ?? 0) + step);
+    const awardList = expand(awards, (_, award) => award);
+    if (!rankList || !awardList) return null;
+    const rows = [];
+    for (let i = 0; i < order.length; i += 1) {
+      const row = known.get(order[i]);
+      if (!row) return null;
+      rows.push({ ...row, rank: rankList[i], award: awardList[i] });
+    }
+    return { ...header, rows };
+  } catch {
+    return null;
   }
-  return { ...header, rows };
 }
 
 function connect() {
