@@ -4,7 +4,7 @@
 //! [`install`] builds it, later calls (several apps in one test process) share it. A thread
 //! drains histogram samples every few seconds, so a server nobody scrapes does not hoard them.
 //!
-//! The names are below; docs/metrics.md says what each one means.
+//! The names are below; the README (Metrics) says what each one means.
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -37,6 +37,11 @@ pub const GROUP_COMMIT_SECONDS: &str = "skillboard_group_commit_seconds";
 pub const DB_POOL_WAIT: &str = "skillboard_db_pool_wait_seconds";
 /// Board refreshes (each serialises a board once and pushes it to its sockets).
 pub const BOARD_REFRESHES: &str = "skillboard_board_refreshes_total";
+/// Time the board hub spent on a refresh, by `stage`: `commit` (the version bump, through the
+/// next group commit and its fsync), `load` (reading what changed and re-ranking), `publish`
+/// (serialising, patching and handing the frame to every socket's mailbox), `progress` (the
+/// organizers' progress board, when someone watches it).
+pub const BOARD_REFRESH_SECONDS: &str = "skillboard_board_refresh_seconds";
 /// Resident memory of the server process (read from /proc at each scrape).
 pub const RESIDENT_MEMORY: &str = "process_resident_memory_bytes";
 /// Open file descriptors of the server process (sockets included).
@@ -65,6 +70,12 @@ pub fn install() -> Option<PrometheusHandle> {
                 })
                 .and_then(|b| {
                     b.set_buckets_for_metric(Matcher::Full(DB_POOL_WAIT.into()), LATENCY_BUCKETS)
+                })
+                .and_then(|b| {
+                    b.set_buckets_for_metric(
+                        Matcher::Full(BOARD_REFRESH_SECONDS.into()),
+                        LATENCY_BUCKETS,
+                    )
                 })
                 .and_then(|b| {
                     b.set_buckets_for_metric(
@@ -117,6 +128,11 @@ fn describe() {
     describe_histogram!(GROUP_COMMIT_SECONDS, Unit::Seconds, "group commit latency");
     describe_histogram!(DB_POOL_WAIT, Unit::Seconds, "wait for a pooled connection");
     describe_counter!(BOARD_REFRESHES, "board refreshes");
+    describe_histogram!(
+        BOARD_REFRESH_SECONDS,
+        Unit::Seconds,
+        "board hub time per refresh, by stage"
+    );
     describe_gauge!(RESIDENT_MEMORY, Unit::Bytes, "resident memory");
     describe_gauge!(OPEN_FDS, "open file descriptors");
 }

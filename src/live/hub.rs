@@ -423,6 +423,7 @@ impl BoardHub {
     /// a board this node holds and pushes what changed. Returns the freeze time still ahead,
     /// if any, so the thread can refresh the public board when it freezes.
     fn refresh(&self, contest_id: &str, bump: bool) -> Result<Option<Duration>, ApiError> {
+        let started = Instant::now();
         if bump {
             // Through group commit: the bump shares the next batch's commit (and fsync) with
             // the sheets waiting in it instead of holding the writer for a commit of its own.
@@ -437,10 +438,12 @@ impl BoardHub {
                 boards::notify(conn, NOTIFY_CHANNEL, &payload)?;
                 Ok(true)
             })?;
+            record_stage("commit", started);
             if !bumped {
                 return Ok(None);
             }
         }
+        let loading = Instant::now();
         let mut conn = self.inner.db.connection()?;
         let Some(slot) = self.existing_slot(contest_id) else {
             // Nobody on this node watches the contest: nothing to refresh.
@@ -462,7 +465,10 @@ impl BoardHub {
             let Some(loaded) = board.as_ref() else {
                 return Ok(None);
             };
+            record_stage("load", loading);
+            let publishing = Instant::now();
             self.publish_board(&slot, loaded);
+            record_stage("publish", publishing);
             let now = Utc::now().naive_utc();
             let ahead = loaded
                 .meta
@@ -473,7 +479,9 @@ impl BoardHub {
         };
         let watched = !lock(&slot.frames).progress_subscribers.is_empty();
         if watched {
+            let progress = Instant::now();
             self.publish_progress(&slot, &mut conn, contest_id, version)?;
+            record_stage("progress", progress);
         }
         Ok(freeze_ahead)
     }
@@ -571,6 +579,12 @@ impl BoardHub {
     fn loaded_contests(&self) -> Vec<String> {
         lock(&self.inner.slots).keys().cloned().collect()
     }
+}
+
+/// Records how long a stage of a refresh took, since `started`.
+fn record_stage(stage: &'static str, started: Instant) {
+    metrics::histogram!(crate::metrics::BOARD_REFRESH_SECONDS, "stage" => stage)
+        .record(started.elapsed().as_secs_f64());
 }
 
 /// A handle that does not keep the hub alive (for the LISTEN thread).

@@ -101,6 +101,17 @@ async fn the_load_tool_runs_spectators_and_judges_against_a_server(backend: Test
     // The worst submissions are named, with where their time went.
     assert!(spectators.contains("slowest: #"), "{spectators}");
     assert!(spectators.contains("to the first socket"), "{spectators}");
+    // The server's own time per refresh, by stage, from its metrics before and after the run.
+    assert!(
+        [
+            "board hub per refresh: commit mean",
+            "; load mean",
+            "; publish mean"
+        ]
+        .iter()
+        .all(|part| spectators.contains(part)),
+        "{spectators}"
+    );
     // The floor replays the board's own messages, one per board version the probe saw, and
     // every socket gets each one.
     let floor_line = spectators

@@ -105,10 +105,19 @@ impl Api {
 
 /// The sum of a metric's series in Prometheus text (0 when absent).
 pub fn metric(text: &str, name: &str) -> f64 {
+    metric_where(text, name, &[])
+}
+
+/// The sum of a metric's series that carry every label of `labels` (each `name="value"`).
+pub fn metric_where(text: &str, name: &str, labels: &[&str]) -> f64 {
     text.lines()
         .filter(|l| !l.starts_with('#'))
         .filter_map(|l| l.rsplit_once(' '))
-        .filter(|(series, _)| series.split('{').next() == Some(name))
+        .filter(|(series, _)| {
+            let (series_name, series_labels) = series.split_once('{').unwrap_or((series, ""));
+            let series_labels: Vec<&str> = series_labels.trim_end_matches('}').split(',').collect();
+            series_name == name && labels.iter().all(|label| series_labels.contains(label))
+        })
         .filter_map(|(_, v)| v.parse::<f64>().ok())
         .sum()
 }

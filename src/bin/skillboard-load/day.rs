@@ -17,7 +17,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::api::{judge_session, metric, set_up, sheet, Api, ContestSpec};
 use crate::fleet::Fleet;
-use crate::report::{histogram, mib, ms, server_rss, summary};
+use crate::report::{histogram, hub_stages, mib, ms, server_rss, summary};
 use crate::watch::{socket_config, version_of};
 use crate::{now_us, Result, ServerArgs};
 
@@ -158,6 +158,7 @@ pub async fn run(args: DayArgs, soak: bool) -> Result<()> {
         }));
     }
 
+    let metrics_before = admin.metrics().await;
     let mut samples = Vec::new();
     let started = Instant::now();
     let started_us = now_us();
@@ -185,6 +186,7 @@ pub async fn run(args: DayArgs, soak: bool) -> Result<()> {
     let _ = stop_probe.send(true);
     let probe_log = probe_task.await.unwrap_or_default();
     let report = fleet.stop().await?;
+    let metrics_after = admin.metrics().await;
     let mut h = histogram();
     let mut slowest = Vec::new();
     for ack in acks {
@@ -221,6 +223,7 @@ pub async fn run(args: DayArgs, soak: bool) -> Result<()> {
         report.closed_early,
         slowest.join(", ")
     );
+    println!("{}", hub_stages(&metrics_before, &metrics_after));
     if soak {
         verdict(
             &samples,

@@ -2,7 +2,7 @@
 
 use hdrhistogram::Histogram;
 
-use crate::api::{metric, Api};
+use crate::api::{metric, metric_where, Api};
 
 pub fn histogram() -> Histogram<u64> {
     // 1 µs to 10 minutes, 3 significant digits.
@@ -61,4 +61,56 @@ pub fn cpu_seconds(pid: Option<u32>) -> Option<f64> {
     // SAFETY: sysconf only reads a constant of the running system.
     let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
     (per_second > 0).then(|| ticks / per_second as f64)
+}
+
+/// The server's board hub between two scrapes of `/metrics`: for each stage of a refresh, its
+/// mean and how many took over 100 ms, so a late first socket can be told from a slow hub.
+pub fn hub_stages(before: &str, after: &str) -> String {
+    const NAME: &str = "skillboard_board_refresh_seconds";
+    let delta = |series: &str, labels: &[&str]| {
+        let name = format!("{NAME}_{series}");
+        metric_where(after, &name, labels) - metric_where(before, &name, labels)
+    };
+    let stages: Vec<String> = ["commit", "load", "publish", "progress"]
+        .iter()
+        .filter_map(|stage| {
+            let stage_label = format!("stage=\"{stage}\"");
+            let count = delta("count", &[&stage_label]);
+            if count <= 0.0 {
+                return None;
+            }
+            let within = delta("bucket", &[&stage_label, "le=\"0.1\""]);
+            let mean_ms = delta("sum", &[&stage_label]) / count * 1e3;
+            Some(format!(
+                "{stage} mean {mean_ms:.2} ms, {} of {count} over 100 ms",
+                count - within
+            ))
+        })
+        .collect();
+    if stages.is_empty() {
+        "board hub: no refresh timings in the server's metrics".to_owned()
+    } else {
+        format!("board hub per refresh: {}", stages.join("; "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hub_stages;
+
+    #[test]
+    fn hub_stages_are_read_between_two_scrapes() {
+        let before = "skillboard_board_refresh_seconds_bucket{stage=\"load\",le=\"0.1\"} 10\n\
+                      skillboard_board_refresh_seconds_sum{stage=\"load\"} 0.05\n\
+                      skillboard_board_refresh_seconds_count{stage=\"load\"} 10\n";
+        let after = "skillboard_board_refresh_seconds_bucket{stage=\"load\",le=\"0.05\"} 11\n\
+                     skillboard_board_refresh_seconds_bucket{stage=\"load\",le=\"0.1\"} 11\n\
+                     skillboard_board_refresh_seconds_sum{stage=\"load\"} 0.35\n\
+                     skillboard_board_refresh_seconds_count{stage=\"load\"} 12\n\
+                     skillboard_board_refresh_seconds_count{stage=\"commit\"} 0\n";
+        assert_eq!(
+            hub_stages(before, after),
+            "board hub per refresh: load mean 150.00 ms, 1 of 2 over 100 ms"
+        );
+    }
 }

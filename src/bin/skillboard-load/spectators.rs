@@ -17,7 +17,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::api::{judge_session, metric, set_up, sheet, Api, ContestSpec};
 use crate::fleet::{Fleet, FleetReport};
-use crate::report::{histogram, mib, ms, server_rss, summary};
+use crate::report::{histogram, hub_stages, mib, ms, server_rss, summary};
 use crate::watch::socket_config;
 use crate::{now_us, Result, ServerArgs};
 
@@ -443,6 +443,7 @@ pub async fn run(args: SpectatorArgs, slow: bool) -> Result<()> {
         metric(&metrics_after, "skillboard_socket_snapshots_sent_total") - metric(&metrics_before, "skillboard_socket_snapshots_sent_total"),
         mib(rss_end)
     );
+    println!("{}", hub_stages(&metrics_before, &metrics_after));
     let first = latencies(&phase_a, &probe_log, &report, connected);
     if slow {
         let control = latencies(&control, &probe_log, &report, connected);
