@@ -152,7 +152,7 @@ fn serve(
     let make_app = move || {
         App::new()
             .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<crate::telemetry::RequestSpans>::new())
             .wrap(from_fn(crate::web::headers::security_headers))
             .wrap(from_fn(crate::metrics::track_requests))
             .app_data(metrics_access.clone())
