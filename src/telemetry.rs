@@ -36,10 +36,10 @@ pub fn init(json: bool) {
 ///
 /// A socket's span lives as long as the socket and is entered on every poll of its frames, so at
 /// INFO each of a board's updates cost each of its sockets a span enter and exit with two clock
-/// reads, about a fifth of the server's own work in a fan-out to 10,000 sockets (BENCHMARKS.md,
-/// "Live boards"), and each open socket held a span's fields. At DEBUG, disabled by default,
-/// the span costs nothing; `SKILLBOARD_LOG=debug` brings the per-socket lines back. A refused
-/// upgrade is still logged at INFO, as one event.
+/// reads (about a quarter of the server's user-space CPU in a fan-out to 10,000 sockets), and
+/// each open socket held the span's fields (2.9 KiB; BENCHMARKS.md, "Live boards"). At DEBUG,
+/// disabled by default, the span costs nothing; `SKILLBOARD_LOG=debug` brings the per-socket
+/// lines back. A refused upgrade is still logged at INFO, as one event.
 pub struct RequestSpans;
 
 impl RootSpanBuilder for RequestSpans {
