@@ -112,6 +112,15 @@ async fn probe(url: String, mut stop: tokio::sync::watch::Receiver<bool>) -> Res
     }
 }
 
+/// How long before the slow phase's first sheet is due the slow sockets stop reading: room for
+/// the control's last checks, not long enough to overlap the control's last fan-out.
+const PAUSE_LEAD: Duration = Duration::from_millis(20);
+
+/// When submission `k` is due, counted from the first phase's origin.
+fn due_after_origin(k: usize, rate: f64) -> Duration {
+    Duration::from_secs_f64(k as f64 / rate)
+}
+
 /// Submits sheets `first..` at `rate` for `seconds`, one team after another. Submission k is
 /// due at `origin + k / rate` whatever the phase, so that a phase's first sheet does not follow
 /// the last phase's last one at once (the hub would rightly hold it back to coalesce them).
@@ -129,7 +138,7 @@ async fn judge_at_rate(
     let count = (rate * seconds as f64).round() as usize;
     let mut out = Vec::with_capacity(count);
     for k in first..first + count {
-        tokio::time::sleep_until(origin + Duration::from_secs_f64(k as f64 / rate)).await;
+        tokio::time::sleep_until(origin + due_after_origin(k, rate)).await;
         let team = k % codes.len();
         let version = (k / codes.len()) as i32 + 1;
         // Distinct from this team's previous mark: k and k - teams differ.
@@ -384,6 +393,13 @@ pub async fn run(args: SpectatorArgs, slow: bool) -> Result<()> {
             &client_ids,
         )
         .await;
+        // Stop the slow sockets just before the slow phase's first sheet is due (the latest the
+        // schedule allows), not on the control's last 2xx: that sheet's update, held by the
+        // hub's coalescing and then fanned out, must first reach the sockets about to stop, or
+        // they count as never delivered in the control (1-9 of them per run, seen 2026-12-07).
+        let first_slow_sheet = phase_a.len() + control.len();
+        let pause_at = due_after_origin(first_slow_sheet, args.rate).saturating_sub(PAUSE_LEAD);
+        tokio::time::sleep_until(origin + pause_at).await;
         let metrics_at_pause = admin.metrics().await;
         fleet.pause_slow()?;
         let paused_at = tokio::time::Instant::now();
