@@ -112,8 +112,8 @@ async fn probe(url: String, mut stop: tokio::sync::watch::Receiver<bool>) -> Res
     }
 }
 
-/// How long before the slow phase's first sheet is due the slow sockets stop reading: room for
-/// the control's last checks, not long enough to overlap the control's last fan-out.
+/// How long before the slow phase's first sheet is due the slow sockets stop reading: room to
+/// read the server's metrics at the pause before that sheet goes out.
 const PAUSE_LEAD: Duration = Duration::from_millis(20);
 
 /// When submission `k` is due, counted from the first phase's origin.
