@@ -116,7 +116,7 @@ async fn probe(url: String, mut stop: tokio::sync::watch::Receiver<bool>) -> Res
 /// read the server's metrics at the pause before that sheet goes out.
 const PAUSE_LEAD: Duration = Duration::from_millis(20);
 
-/// When submission `k` is due, counted from the first phase's origin.
+/// When submission (or floor message) `k` is due, counted from its schedule's origin.
 fn due_after_origin(k: usize, rate: f64) -> Duration {
     Duration::from_secs_f64(k as f64 / rate)
 }
@@ -519,7 +519,7 @@ async fn floor_phase(floor: &str, args: &SpectatorArgs, board: &ProbeLog) -> Res
     let start = tokio::time::Instant::now();
     let mut sent = Vec::new();
     for (k, update) in updates.iter().enumerate() {
-        tokio::time::sleep_until(start + Duration::from_secs_f64(k as f64 / args.rate)).await;
+        tokio::time::sleep_until(start + due_after_origin(k, args.rate)).await;
         let version = k as i64 + 1;
         sent.push((version, now_us()));
         publisher
