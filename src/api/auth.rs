@@ -6,12 +6,12 @@ use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{Duration, Utc};
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::Quota;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::caller::{Organizer, SESSION_COOKIE};
+use super::limits::{BoundedLimiter, MAX_THROTTLE_KEYS};
 use super::views::{OrganizationView, UserView};
 use crate::error::ApiError;
 use crate::security::{new_secret, secret_hash, verify_password};
@@ -33,11 +33,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// Slows down password guessing: each account and each client address gets a small budget of
 /// attempts that refills over time (10 a minute per account; per address as configured, 30 by
-/// default). Judges' link sign-ins count against the same address budget.
+/// default). Judges' link sign-ins count against the same address budget. Accounts are keyed
+/// by a hash of the (length-capped) username, so a key's size does not depend on the request.
 pub struct LoginThrottle {
-    per_account: DefaultKeyedRateLimiter<String>,
-    per_address: DefaultKeyedRateLimiter<String>,
+    per_account: BoundedLimiter,
+    per_address: BoundedLimiter,
 }
+
+/// Longer usernames are refused before the throttle: no account can have one (3–32
+/// characters, `accounts::check_username`), so they are not guesses, only ballast.
+pub const MAX_LOGIN_USERNAME_CHARS: usize = 64;
+/// Longer passwords are refused before hashing: Argon2 over megabytes is a CPU sink.
+pub const MAX_LOGIN_PASSWORD_CHARS: usize = 1024;
 
 impl Default for LoginThrottle {
     fn default() -> Self {
@@ -49,22 +56,26 @@ impl LoginThrottle {
     pub fn new(per_address_per_minute: u32) -> Self {
         let per_minute = |n| Quota::per_minute(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN));
         Self {
-            per_account: RateLimiter::keyed(per_minute(10)),
-            per_address: RateLimiter::keyed(per_minute(per_address_per_minute)),
+            per_account: BoundedLimiter::new(per_minute(10), MAX_THROTTLE_KEYS),
+            per_address: BoundedLimiter::new(per_minute(per_address_per_minute), MAX_THROTTLE_KEYS),
         }
     }
 }
 
 impl LoginThrottle {
-    pub fn check(&self, username: &str, address: &str) -> Result<(), ApiError> {
-        let now = DefaultClock::default().now();
-        let account = self.per_account.check_key(&username.to_lowercase());
-        let address = self.per_address.check_key(&address.to_owned());
-        let wait = [account.err(), address.err()]
-            .into_iter()
-            .flatten()
-            .map(|not_until| not_until.wait_time_from(now))
-            .max();
+    /// `account` is any text naming what is being guessed at (a username, a judge link); it is
+    /// hashed, so keys have one size.
+    pub fn check(&self, account: &str, address: &str) -> Result<(), ApiError> {
+        let address = self.per_address.check(address);
+        // An address past its budget spends no account budget, so one address adds at most its
+        // budget of account keys per minute.
+        let account = match address {
+            Ok(()) => self
+                .per_account
+                .check(&crate::security::secret_hash(&account.to_lowercase())),
+            Err(_) => Ok(()),
+        };
+        let wait = [account.err(), address.err()].into_iter().flatten().max();
         match wait {
             None => Ok(()),
             Some(wait) => Err(ApiError::new(
@@ -109,6 +120,8 @@ pub async fn login(
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let LoginRequest { username, password } = body.into_inner();
+    refuse_absurd("username", &username, MAX_LOGIN_USERNAME_CHARS)?;
+    refuse_absurd("password", &password, MAX_LOGIN_PASSWORD_CHARS)?;
     let address = addresses.key(&req);
     throttle.check(&username, &address)?;
 
@@ -157,6 +170,18 @@ pub async fn login(
         .max_age(actix_web::cookie::time::Duration::hours(SESSION_HOURS))
         .finish();
     Ok(HttpResponse::Ok().cookie(cookie).json(me))
+}
+
+/// Refuses a sign-in field longer than any real one could be, before it costs anything.
+pub fn refuse_absurd(field: &str, value: &str, max_chars: usize) -> Result<(), ApiError> {
+    if value.len() > max_chars * 4 || value.chars().count() > max_chars {
+        return Err(ApiError::validation(vec![crate::error::FieldError::new(
+            field,
+            "too_long",
+            format!("{field} may have at most {max_chars} characters"),
+        )]));
+    }
+    Ok(())
 }
 
 fn me_view(

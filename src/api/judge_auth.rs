@@ -22,6 +22,11 @@ pub const JUDGE_COOKIE: &str = "skillboard_judge";
 /// Judge sessions last a contest day and a night.
 const SESSION_HOURS: i64 = 24;
 
+/// Link tokens are `sbj_` and 43 characters; PINs are digits. Anything far longer is refused
+/// before the throttle.
+const MAX_LINK_TOKEN_CHARS: usize = 128;
+const MAX_PIN_CHARS: usize = 64;
+
 /// A signed-in judge, with their contest.
 #[derive(Debug, Clone)]
 pub struct JudgeCaller {
@@ -136,8 +141,12 @@ pub async fn sign_in(
     body: web::Json<JudgeSignIn>,
 ) -> Result<HttpResponse, ApiError> {
     let JudgeSignIn { token, pin } = body.into_inner();
+    super::auth::refuse_absurd("token", &token, MAX_LINK_TOKEN_CHARS)?;
+    if let Some(pin) = &pin {
+        super::auth::refuse_absurd("pin", pin, MAX_PIN_CHARS)?;
+    }
     let address = addresses.key(&req);
-    throttle.check(&format!("judge-link:{}", secret_hash(&token)), &address)?;
+    throttle.check(&format!("judge-link:{token}"), &address)?;
     let link_hash = secret_hash(&token);
     let (judge, contest) = db
         .read(move |conn| {

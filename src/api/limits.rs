@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use actix_web::HttpRequest;
@@ -44,6 +46,58 @@ impl ClientAddresses {
     /// The address as a throttle key (empty when unknown: all such clients share one budget).
     pub fn key(&self, req: &HttpRequest) -> String {
         self.of(req).map(|ip| ip.to_string()).unwrap_or_default()
+    }
+}
+
+/// A keyed rate limiter whose memory is bounded: keys whose budget has refilled are swept out
+/// every [`SWEEP_EVERY`] checks, and once `max_keys` are held even after a sweep, a check for
+/// any key is refused until old keys expire (a flood of distinct keys must not grow the map).
+pub struct BoundedLimiter {
+    limiter: DefaultKeyedRateLimiter<String>,
+    max_keys: usize,
+    checks: AtomicU32,
+}
+
+const SWEEP_EVERY: u32 = 1024;
+
+impl BoundedLimiter {
+    pub fn new(quota: Quota, max_keys: usize) -> Self {
+        Self {
+            limiter: RateLimiter::keyed(quota),
+            max_keys,
+            checks: AtomicU32::new(0),
+        }
+    }
+
+    /// Spends one cell of `key`'s budget; `Err` holds how long until one is available.
+    pub fn check(&self, key: &str) -> Result<(), Duration> {
+        let now = DefaultClock::default().now();
+        if self.checks.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
+            self.sweep();
+        }
+        if self.limiter.len() >= self.max_keys {
+            self.sweep();
+            if self.limiter.len() >= self.max_keys {
+                return Err(Duration::from_secs(1));
+            }
+        }
+        self.limiter
+            .check_key(&key.to_owned())
+            .map_err(|not_until| not_until.wait_time_from(now))
+    }
+
+    /// Forgets the keys whose budget is full again (they behave as if never seen).
+    pub fn sweep(&self) {
+        self.limiter.retain_recent();
+        self.limiter.shrink_to_fit();
+    }
+
+    pub fn len(&self) -> usize {
+        self.limiter.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.limiter.is_empty()
     }
 }
 
@@ -116,13 +170,17 @@ impl Drop for SocketPermit {
 /// script cannot flood a contest with pending teams while a school registering its teams from
 /// one address is not held up.
 pub struct RegistrationThrottle {
-    per_address: Option<DefaultKeyedRateLimiter<String>>,
+    per_address: Option<BoundedLimiter>,
 }
+
+/// How many client addresses a throttle remembers at most.
+pub const MAX_THROTTLE_KEYS: usize = 100_000;
 
 impl RegistrationThrottle {
     pub fn new(per_hour: u32) -> Self {
         Self {
-            per_address: NonZeroU32::new(per_hour).map(|n| RateLimiter::keyed(Quota::per_hour(n))),
+            per_address: NonZeroU32::new(per_hour)
+                .map(|n| BoundedLimiter::new(Quota::per_hour(n), MAX_THROTTLE_KEYS)),
         }
     }
 
@@ -130,13 +188,10 @@ impl RegistrationThrottle {
         let Some(limiter) = &self.per_address else {
             return Ok(());
         };
-        match limiter.check_key(&address.to_owned()) {
+        match limiter.check(address) {
             Ok(()) => Ok(()),
-            Err(not_until) => {
-                let wait = not_until
-                    .wait_time_from(DefaultClock::default().now())
-                    .as_secs()
-                    .max(1);
+            Err(wait) => {
+                let wait = wait.as_secs().max(1);
                 Err(ApiError::new(
                     StatusCode::TOO_MANY_REQUESTS,
                     "registration.rate_limited",
@@ -185,6 +240,29 @@ mod tests {
         let ip: IpAddr = "203.0.113.7".parse().unwrap();
         let _b = off.acquire(Some(ip)).unwrap();
         assert!(off.acquire(Some(ip)).is_ok());
+    }
+
+    #[test]
+    fn a_bounded_limiter_holds_no_more_keys_than_its_cap() {
+        let limiter = BoundedLimiter::new(Quota::per_hour(NonZeroU32::MIN), 50);
+        let refused = (0..500)
+            .filter(|n| limiter.check(&format!("key-{n}")).is_err())
+            .count();
+        assert_eq!(limiter.len(), 50);
+        assert_eq!(refused, 450);
+    }
+
+    #[test]
+    fn a_sweep_forgets_keys_whose_budget_has_refilled() {
+        let limiter =
+            BoundedLimiter::new(Quota::with_period(Duration::from_millis(1)).unwrap(), 1_000);
+        for n in 0..100 {
+            limiter.check(&format!("key-{n}")).unwrap();
+        }
+        assert_eq!(limiter.len(), 100);
+        std::thread::sleep(Duration::from_millis(20));
+        limiter.sweep();
+        assert!(limiter.is_empty());
     }
 
     #[test]

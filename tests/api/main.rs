@@ -12,6 +12,7 @@ mod contests;
 mod demo;
 mod draw;
 mod errors;
+mod hardening;
 mod health;
 mod judging;
 mod load_tool;
