@@ -103,7 +103,9 @@ async fn absurd_usernames_are_refused_before_the_throttle(backend: TestBackend) 
     assert_eq!(judge_link.body["errors"][0]["field"], "token");
     let growth = watch.growth();
 
-    assert!(growth < 64 * MIB, "grew by {} MiB", growth / MIB);
+    // The whole test process is measured while other tests run beside it: the bound leaves
+    // room for them and still fails the unfixed server, which grew by ~230 MiB here.
+    assert!(growth < 128 * MIB, "grew by {} MiB", growth / MIB);
     // None of it spent the address's sign-in budget.
     let admin = anonymous
         .post(
