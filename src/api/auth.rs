@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 
 use super::caller::{Organizer, SESSION_COOKIE};
 use super::limits::{BoundedLimiter, MAX_THROTTLE_KEYS};
+use super::validate;
 use super::views::{OrganizationView, UserView};
 use crate::error::ApiError;
 use crate::security::{new_secret, secret_hash, verify_password};
@@ -63,8 +64,8 @@ impl LoginThrottle {
 }
 
 impl LoginThrottle {
-    /// `account` is any text naming what is being guessed at (a username, a judge link); it is
-    /// hashed, so keys have one size.
+    /// `account` is any text naming what is being guessed at (a username, folded to lower case
+    /// as accounts are; a judge link, as sent); it is hashed, so keys have one size.
     pub fn check(&self, account: &str, address: &str) -> Result<(), ApiError> {
         let address = self.per_address.check(address);
         // An address past its budget spends no account budget, so one address adds at most its
@@ -72,7 +73,7 @@ impl LoginThrottle {
         let account = match address {
             Ok(()) => self
                 .per_account
-                .check(&crate::security::secret_hash(&account.to_lowercase())),
+                .check(&crate::security::secret_hash(account)),
             Err(_) => Ok(()),
         };
         let wait = [account.err(), address.err()].into_iter().flatten().max();
@@ -120,10 +121,10 @@ pub async fn login(
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let LoginRequest { username, password } = body.into_inner();
-    refuse_absurd("username", &username, MAX_LOGIN_USERNAME_CHARS)?;
-    refuse_absurd("password", &password, MAX_LOGIN_PASSWORD_CHARS)?;
+    validate::at_most("username", &username, MAX_LOGIN_USERNAME_CHARS)?;
+    validate::at_most("password", &password, MAX_LOGIN_PASSWORD_CHARS)?;
     let address = addresses.key(&req);
-    throttle.check(&username, &address)?;
+    throttle.check(&username.to_lowercase(), &address)?;
 
     let found = {
         let username = username.clone();
@@ -170,18 +171,6 @@ pub async fn login(
         .max_age(actix_web::cookie::time::Duration::hours(SESSION_HOURS))
         .finish();
     Ok(HttpResponse::Ok().cookie(cookie).json(me))
-}
-
-/// Refuses a sign-in field longer than any real one could be, before it costs anything.
-pub fn refuse_absurd(field: &str, value: &str, max_chars: usize) -> Result<(), ApiError> {
-    if value.len() > max_chars * 4 || value.chars().count() > max_chars {
-        return Err(ApiError::validation(vec![crate::error::FieldError::new(
-            field,
-            "too_long",
-            format!("{field} may have at most {max_chars} characters"),
-        )]));
-    }
-    Ok(())
 }
 
 fn me_view(

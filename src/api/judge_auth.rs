@@ -141,9 +141,9 @@ pub async fn sign_in(
     body: web::Json<JudgeSignIn>,
 ) -> Result<HttpResponse, ApiError> {
     let JudgeSignIn { token, pin } = body.into_inner();
-    super::auth::refuse_absurd("token", &token, MAX_LINK_TOKEN_CHARS)?;
+    super::validate::at_most("token", &token, MAX_LINK_TOKEN_CHARS)?;
     if let Some(pin) = &pin {
-        super::auth::refuse_absurd("pin", pin, MAX_PIN_CHARS)?;
+        super::validate::at_most("pin", pin, MAX_PIN_CHARS)?;
     }
     let address = addresses.key(&req);
     throttle.check(&format!("judge-link:{token}"), &address)?;

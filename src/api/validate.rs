@@ -57,11 +57,7 @@ pub fn text(field: &str, value: &str, min: usize, max: usize) -> Result<String, 
             )
         })
     } else if length > max {
-        Some(FieldError::new(
-            field,
-            "too_long",
-            format!("{field} may have at most {max} characters"),
-        ))
+        Some(too_long(field, max))
     } else if trimmed.chars().any(char::is_control) {
         Some(FieldError::new(
             field,
@@ -75,6 +71,24 @@ pub fn text(field: &str, value: &str, min: usize, max: usize) -> Result<String, 
         Some(problem) => Err(ApiError::validation(vec![problem])),
         None => Ok(trimmed.to_owned()),
     }
+}
+
+/// A field taken as sent (a password, a link token) that is refused when longer than any real
+/// one could be, before anything else spends time on it: the byte length is checked first, so
+/// a huge value is not walked character by character.
+pub fn at_most(field: &str, value: &str, max_chars: usize) -> Result<(), ApiError> {
+    if value.len() > max_chars * 4 || value.chars().count() > max_chars {
+        return Err(ApiError::validation(vec![too_long(field, max_chars)]));
+    }
+    Ok(())
+}
+
+fn too_long(field: &str, max: usize) -> FieldError {
+    FieldError::new(
+        field,
+        "too_long",
+        format!("{field} may have at most {max} characters"),
+    )
 }
 
 /// A URL slug: 2–40 characters of lowercase ASCII letters, digits and inner hyphens.
