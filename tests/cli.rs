@@ -183,6 +183,48 @@ fn one_shot_commands_exit_cleanly_on_postgres() {
     }
 }
 
+/// A process that exits while a pool replenishes its idle connection in the background (what
+/// every server does when it stops) exits cleanly: OpenSSL is set up without the exit-time
+/// clean-up that freed its state under a thread still inside libpq (`store::prepare_libpq`).
+/// The process is this test binary again, running the ignored test below on its own.
+#[test]
+fn a_process_exiting_while_its_pool_opens_a_connection_does_not_crash() {
+    let Some(url) = postgres_schema_url() else {
+        return;
+    };
+    let this_binary = std::env::current_exe().expect("the test binary's path");
+    for run in 0..30 {
+        let output = Command::new(&this_binary)
+            .args([
+                "--exact",
+                "exit_while_the_pool_replenishes",
+                "--ignored",
+                "--test-threads=1",
+            ])
+            .env("SKILLBOARD_EXIT_TEST_URL", &url)
+            .output()
+            .expect("run the test binary");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success() && stdout.contains("1 passed"),
+            "run {run} ended with {:?}: {stdout}{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+#[test]
+#[ignore = "run as a child process by a_process_exiting_while_its_pool_opens_a_connection_does_not_crash"]
+fn exit_while_the_pool_replenishes() {
+    let url = std::env::var("SKILLBOARD_EXIT_TEST_URL").expect("SKILLBOARD_EXIT_TEST_URL");
+    let target: skillboard::store::DatabaseTarget = url.parse().expect("a PostgreSQL URL");
+    let db = skillboard::store::Db::open(&target, 4, true).expect("open the database");
+    // Taking the idle connection makes the pool open its replacement on a background thread;
+    // the process then exits at once.
+    drop(db.connection().expect("a connection"));
+}
+
 fn serve_on(database_url: &str) -> (KillOnDrop, String) {
     let mut server = KillOnDrop(
         skillboard()

@@ -1090,6 +1090,7 @@ fn a_postgres_deadlock_is_a_retry_not_an_internal_error() {
         return;
     };
     let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+    skillboard::store::prepare_libpq();
     let mut setup = diesel::PgConnection::establish(&base_url).expect("connect");
     setup
         .batch_execute(&format!(

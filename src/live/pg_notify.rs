@@ -82,6 +82,7 @@ fn run(url: &str, hub: &WeakHub) {
     let mut connected_before = false;
     while let Some(node) = hub.node() {
         let connected = with_libpq(|| {
+            crate::store::prepare_libpq();
             PgConnection::establish(url)
                 .map_err(|e| e.to_string())
                 .and_then(|mut conn| {

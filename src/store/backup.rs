@@ -169,6 +169,7 @@ fn open_sqlite(path: &Path) -> Result<DbConnection, BackupError> {
 }
 
 fn open_postgres(url: &str, shown: &DatabaseTarget) -> Result<DbConnection, BackupError> {
+    super::prepare_libpq();
     PgConnection::establish(url)
         .map(DbConnection::Postgres)
         .map_err(|source| BackupError::Open {

@@ -50,9 +50,12 @@ impl ConnectionManager {
 
     pub fn open(&self) -> Result<DbConnection, diesel::r2d2::Error> {
         match &self.target {
-            DatabaseTarget::Postgres { url } => PgConnection::establish(url)
-                .map(DbConnection::Postgres)
-                .map_err(diesel::r2d2::Error::ConnectionError),
+            DatabaseTarget::Postgres { url } => {
+                super::prepare_libpq();
+                PgConnection::establish(url)
+                    .map(DbConnection::Postgres)
+                    .map_err(diesel::r2d2::Error::ConnectionError)
+            }
             DatabaseTarget::Sqlite { path } => {
                 let path = path.to_string_lossy();
                 let mut conn = SqliteConnection::establish(&path)

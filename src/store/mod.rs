@@ -254,6 +254,15 @@ fn timed_get(
     conn
 }
 
+/// Initialises OpenSSL, which libpq uses for TLS, without its `atexit` clean-up: at process
+/// exit that clean-up frees OpenSSL's state while another thread (a pool opening a connection,
+/// the LISTEN thread) may still be inside libpq, which crashes the process after its work is
+/// done. OpenSSL takes its options from the first initialisation only, so this must run before
+/// the first connection; it is cheap to call again.
+pub fn prepare_libpq() {
+    openssl_sys::init();
+}
+
 /// The current time in UTC at the microsecond precision both backends store, so a value
 /// written and the same value read back compare equal.
 pub fn now() -> chrono::NaiveDateTime {

@@ -25,6 +25,7 @@ pub fn base_url() -> Option<String> {
 /// Creates an empty schema and returns a URL whose connections use it.
 pub fn fresh_schema_url(base_url: &str) -> String {
     let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+    skillboard::store::prepare_libpq();
     let mut conn =
         diesel::PgConnection::establish(base_url).expect("connect to SKILLBOARD_TEST_POSTGRES_URL");
     conn.batch_execute(&format!("CREATE SCHEMA {schema}"))
